@@ -1,0 +1,1 @@
+"""eportal: a self-hostable patient e-portal for Norwegian GP clinics."""

@@ -1,0 +1,97 @@
+"""The `eportal` command: demo, serve, worker, seed-demo, import-patients, and Django's own commands.
+
+    eportal demo [--host H] [--port P]   migrate, seed the demo clinic if empty, serve with demo settings
+    eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
+    eportal worker [db_worker options]   run background jobs
+    eportal seed-demo                    seed the demo clinic (idempotent)
+    eportal import-patients FILE         import the patient list exported from the journal system
+    eportal migrate | shell | ...        any Django management command
+"""
+
+import os
+import sys
+
+DEMO_DATA_DIR = "eportal-demo"
+
+
+def _setup_django() -> None:
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    from eportal.i18n import compile_catalogues
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eportal.settings")
+    compile_catalogues()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        print(f"eportal: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def _demo(args: list[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="eportal demo")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EPORTAL_PORT", "8000")))
+    options = parser.parse_args(args)
+    os.environ["EPORTAL_ENV"] = "demo"
+    os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
+    os.makedirs(os.environ["EPORTAL_DATA_DIR"], exist_ok=True)
+    _setup_django()
+    from django.core.management import call_command
+
+    from eportal.clinic.demo import demo_banner, seed_demo_clinic
+    from eportal.clinic.models import ListPatient
+    from django.utils.translation import gettext as _
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not ListPatient.objects.exists():
+        print(_("Creating the demo clinic (takes a few seconds) ..."), flush=True)
+        seed_demo_clinic()
+    base_url = f"http://{options.host}:{options.port}"
+    print(demo_banner(base_url), flush=True)
+    call_command("runserver", f"{options.host}:{options.port}", use_reloader=False, skip_checks=True)
+
+
+def _serve(args: list[str]) -> None:
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.ALLOWED_HOSTS:
+        print("eportal: set ALLOWED_HOSTS (comma-separated host names) before serving.", file=sys.stderr)
+        raise SystemExit(2)
+    bind = os.environ.get("EPORTAL_BIND", "127.0.0.1:8000")
+    workers = os.environ.get("EPORTAL_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+    command = [sys.executable, "-m", "gunicorn", "eportal.wsgi:application", "--bind", bind]
+    command += ["--workers", workers, "--access-logfile", "-", *args]
+    os.execv(sys.executable, command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        _demo(rest)
+        return
+    if command == "serve":
+        _serve(rest)
+        return
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    if command == "worker":
+        command = "db_worker"
+    execute_from_command_line(["eportal", command.replace("-", "_"), *rest])
+
+
+if __name__ == "__main__":
+    main()

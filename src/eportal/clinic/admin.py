@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from eportal.identity.national_id import masked
+
+from .models import Clinic, Guardianship, ListPatient, Practitioner
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "email")
+
+    def has_add_permission(self, request):
+        return not Clinic.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "hpr_number", "role", "has_patient_list", "active")
+    list_filter = ("role", "has_patient_list", "active")
+    search_fields = ("first_name", "last_name", "hpr_number")
+
+
+class GuardianshipInline(admin.TabularInline):
+    model = Guardianship
+    extra = 0
+
+
+class OnListFilter(admin.SimpleListFilter):
+    title = _("on the list")
+    parameter_name = "on_list"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        on_list = queryset.model.objects.on_list()
+        if self.value() == "yes":
+            return queryset.filter(pk__in=on_list.values("pk"))
+        if self.value() == "no":
+            return queryset.exclude(pk__in=on_list.values("pk"))
+        return queryset
+
+
+@admin.register(ListPatient)
+class ListPatientAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "masked_national_id", "gp", "mobile", "on_list_from", "on_list_to")
+    list_filter = (OnListFilter, "gp")
+    list_select_related = ("gp",)
+    search_fields = ("=national_id", "last_name", "first_name", "=mobile")
+    readonly_fields = ("updated_at",)
+    inlines = [GuardianshipInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("national identity number"))
+    def masked_national_id(self, obj):
+        return masked(obj.national_id)

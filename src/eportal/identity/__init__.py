@@ -1,0 +1,1 @@
+"""Norwegian national identity numbers and mobile numbers: parsing, validation, synthetic test data."""

@@ -1,0 +1,1 @@
+"""Outgoing SMS and e-mail: backends, and the demo's outbox."""

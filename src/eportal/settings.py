@@ -1,0 +1,226 @@
+"""All configuration, from the environment. See README.md, "Configuration", for every variable.
+
+EPORTAL_ENV selects the kind of run: "production" (the default), "demo" (`eportal demo`) or
+"test" (the test suite). Only the demo runs with DEBUG, and only production insists on a real
+SECRET_KEY, since an unset key would let anyone forge sessions and links.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if not value:
+        return default
+    return value.lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+EPORTAL_ENV = env("EPORTAL_ENV", "production")
+if EPORTAL_ENV not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured(f"EPORTAL_ENV must be production, demo or test, not {EPORTAL_ENV!r}")
+DEMO = EPORTAL_ENV == "demo"
+TESTING = EPORTAL_ENV == "test"
+PRODUCTION = EPORTAL_ENV == "production"
+
+DATA_DIR = Path(env("EPORTAL_DATA_DIR") or Path.cwd()).resolve()
+
+DEMO_SECRET_KEY = "demo-only-not-secret-eportal-key-never-use-in-production"
+SECRET_KEY = env("SECRET_KEY")
+if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 32 characters outside the demo. "
+        "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+SECRET_KEY = SECRET_KEY or DEMO_SECRET_KEY
+
+DEBUG = DEMO and env_bool("EPORTAL_DEBUG", True)
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Synthetic fødselsnummer (month + 80) are accepted only where they cannot meet real patients.
+EPORTAL_ALLOW_SYNTHETIC_IDS = env_bool("EPORTAL_ALLOW_SYNTHETIC_IDS", not PRODUCTION)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "eportal.clinic",
+    "eportal.notifications",
+    "eportal.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "eportal.urls"
+WSGI_APPLICATION = "eportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "eportal.clinic.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+# SQLite by default, in EPORTAL_DATA_DIR; PostgreSQL (or another) through DATABASE_URL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'eportal.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at the start
+        # of a transaction, so concurrent writers queue instead of failing mid-transaction.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env("EPORTAL_TEST_SQLITE_NAME") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs are rows in the database, run by `eportal worker`; an enqueue inside a
+# transaction is rolled back with it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+LANGUAGE_CODE = "nb"
+LANGUAGES = [("nb", _("Norwegian Bokmål"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Oslo"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security headers. The cookie names with the __Host- prefix need Secure, so they apply behind TLS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    if env_bool("EPORTAL_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The clinic: these seed the clinic's row the first time it is needed; afterwards staff keep it in
+# the admin (/personale/admin/).
+EPORTAL_CLINIC_NAME = env("EPORTAL_CLINIC_NAME", "Legesenteret")
+EPORTAL_CLINIC_ADDRESS = env("EPORTAL_CLINIC_ADDRESS")
+EPORTAL_CLINIC_PHONE = env("EPORTAL_CLINIC_PHONE")
+EPORTAL_CLINIC_EMAIL = env("EPORTAL_CLINIC_EMAIL")
+
+# Outgoing messages. The demo prints them and keeps them for the outbox page; tests keep them in memory.
+EPORTAL_SMS_PRICE_NOK = env("EPORTAL_SMS_PRICE_NOK", "1")
+EPORTAL_SMS_BACKEND = env(
+    "EPORTAL_SMS_BACKEND",
+    {
+        "demo": "eportal.notifications.backends.OutboxSmsBackend",
+        "test": "eportal.notifications.backends.MemorySmsBackend",
+    }.get(EPORTAL_ENV, "eportal.notifications.backends.UnconfiguredSmsBackend"),
+)
+EPORTAL_SMS_HTTP_URL = env("EPORTAL_SMS_HTTP_URL")
+EPORTAL_SMS_HTTP_TOKEN = env("EPORTAL_SMS_HTTP_TOKEN")
+EPORTAL_SMS_SENDER = env("EPORTAL_SMS_SENDER", "Legekontor")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    {
+        "demo": "eportal.notifications.backends.OutboxEmailBackend",
+        "test": "django.core.mail.backends.locmem.EmailBackend",
+    }.get(EPORTAL_ENV, "django.core.mail.backends.smtp.EmailBackend"),
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "eportal@localhost")
+# The demo outbox page shows every SMS and e-mail; it exists only in the demo.
+EPORTAL_DEMO_OUTBOX = DEMO
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("EPORTAL_LOG_LEVEL", "INFO")},
+}

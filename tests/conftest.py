@@ -1,0 +1,13 @@
+import pytest
+
+from eportal.i18n import compile_catalogues
+from eportal.notifications import backends
+
+compile_catalogues()
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    backends.sms_outbox.clear()
+    yield
+    backends.sms_outbox.clear()
