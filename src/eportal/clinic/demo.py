@@ -17,7 +17,7 @@ from .models import Clinic, Guardianship, ListPatient, Practitioner
 
 REFERENCE_DATE = datetime.date(2026, 1, 1)
 LIST_SINCE = datetime.date(2020, 1, 1)
-HOUSEHOLDS = 2600
+HOUSEHOLDS = 2130
 STAFF_USERNAME = "personale"
 STAFF_PASSWORD = "demo-personale-2026"
 
