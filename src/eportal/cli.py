@@ -1,11 +1,11 @@
 """The `eportal` command: demo, serve, worker, seed-demo, import-patients, and Django's own commands.
 
-    eportal demo [--host H] [--port P]   migrate, seed the demo clinic if empty, serve with demo settings
-    eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
-    eportal worker [db_worker options]   run background jobs
-    eportal seed-demo                    seed the demo clinic (idempotent)
-    eportal import-patients FILE         import the patient list exported from the journal system
-    eportal migrate | shell | ...        any Django management command
+eportal demo [--host H] [--port P]   migrate, seed the demo clinic if empty, serve with demo settings
+eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
+eportal worker [db_worker options]   run background jobs
+eportal seed-demo                    seed the demo clinic (idempotent)
+eportal import-patients FILE         import the patient list exported from the journal system
+eportal migrate | shell | ...        any Django management command
 """
 
 import os
@@ -45,10 +45,10 @@ def _demo(args: list[str]) -> None:
     os.makedirs(os.environ["EPORTAL_DATA_DIR"], exist_ok=True)
     _setup_django()
     from django.core.management import call_command
+    from django.utils.translation import gettext as _
 
     from eportal.clinic.demo import demo_banner, seed_demo_clinic
     from eportal.clinic.models import ListPatient
-    from django.utils.translation import gettext as _
 
     call_command("migrate", verbosity=0, interactive=False)
     if not ListPatient.objects.exists():
@@ -70,7 +70,7 @@ def _serve(args: list[str]) -> None:
     workers = os.environ.get("EPORTAL_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
     command = [sys.executable, "-m", "gunicorn", "eportal.wsgi:application", "--bind", bind]
     command += ["--workers", workers, "--access-logfile", "-", *args]
-    os.execv(sys.executable, command)
+    os.execv(sys.executable, command)  # noqa: S606 - replace this process with gunicorn
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,7 +39,7 @@ PRODUCTION = EPORTAL_ENV == "production"
 
 DATA_DIR = Path(env("EPORTAL_DATA_DIR") or Path.cwd()).resolve()
 
-DEMO_SECRET_KEY = "demo-only-not-secret-eportal-key-never-use-in-production"
+DEMO_SECRET_KEY = "demo-only-not-secret-eportal-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY")
 if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
@@ -146,7 +146,8 @@ TIME_ZONE = "Europe/Oslo"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Served by WhiteNoise from the package itself; `eportal collectstatic` (into STATIC_ROOT) is optional.
+STATIC_ROOT = Path(env("STATIC_ROOT")) if env("STATIC_ROOT") else None
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -19,7 +19,7 @@ REFERENCE_DATE = datetime.date(2026, 1, 1)
 LIST_SINCE = datetime.date(2020, 1, 1)
 HOUSEHOLDS = 2130
 STAFF_USERNAME = "personale"
-STAFF_PASSWORD = "demo-personale-2026"
+STAFF_PASSWORD = "demo-personale-2026"  # noqa: S105 - printed for the demo user
 
 CLINIC = {
     "name": "Gjerdrum legesenter",
@@ -28,7 +28,10 @@ CLINIC = {
     "city": "Gjerdrum",
     "phone": "63 99 10 00",
     "email": "post@gjerdrum-legesenter.example",
-    "opening_hours": "Mandag–fredag 08.00–15.30\nTelefonen er åpen 08.00–11.00 og 12.00–14.00\nStengt lørdag, søndag og helligdager",
+    "opening_hours": (
+        "Mandag–fredag 08.00–15.30\nTelefonen er åpen 08.00–11.00 og 12.00–14.00\n"
+        "Stengt lørdag, søndag og helligdager"
+    ),
     "about_text": (
         "Gjerdrum legesenter er et fastlegekontor med seks fastleger og en sykepleier. "
         "Vi holder til i Ask sentrum, med parkering rett utenfor og heis til andre etasje.\n\n"
@@ -54,16 +57,94 @@ PRACTITIONERS = [
     ("Hanne", "Strand", "9100077", Practitioner.Role.NURSE),
 ]
 
-FIRST_NAMES = (
-    "Kari Ola Nora Jakob Emma Emil Sofie Filip Ingrid Henrik Maja Lukas Sara Oskar Ella Aksel Leah "
-    "William Olivia Noah Ida Tobias Hanna Magnus Thea Sander Amalie Elias Frida Jonas Linnea Mathias "
-    "Selma Adrian Astrid Kasper Marte Sindre Tiril Even Aisha Ali Zofia Piotr Fatima Omar Mari Per"
-).split()
-LAST_NAMES = (
-    "Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Karlsen Johnsen Pettersen "
-    "Eriksen Berg Haugen Hagen Johannessen Andreassen Jacobsen Dahl Jørgensen Halvorsen Henriksen Lund "
-    "Sørensen Jakobsen Moen Gundersen Iversen Strand Solberg Svendsen Eide Knutsen Martinsen Paulsen"
-).split()
+FIRST_NAMES = [
+    "Kari",
+    "Ola",
+    "Nora",
+    "Jakob",
+    "Emma",
+    "Emil",
+    "Sofie",
+    "Filip",
+    "Ingrid",
+    "Henrik",
+    "Maja",
+    "Lukas",
+    "Sara",
+    "Oskar",
+    "Ella",
+    "Aksel",
+    "Leah",
+    "William",
+    "Olivia",
+    "Noah",
+    "Ida",
+    "Tobias",
+    "Hanna",
+    "Magnus",
+    "Thea",
+    "Sander",
+    "Amalie",
+    "Elias",
+    "Frida",
+    "Jonas",
+    "Linnea",
+    "Mathias",
+    "Selma",
+    "Adrian",
+    "Astrid",
+    "Kasper",
+    "Marte",
+    "Sindre",
+    "Tiril",
+    "Even",
+    "Aisha",
+    "Ali",
+    "Zofia",
+    "Piotr",
+    "Fatima",
+    "Omar",
+    "Mari",
+    "Per",
+]
+LAST_NAMES = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+    "Jørgensen",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Jakobsen",
+    "Moen",
+    "Gundersen",
+    "Iversen",
+    "Strand",
+    "Solberg",
+    "Svendsen",
+    "Eide",
+    "Knutsen",
+    "Martinsen",
+    "Paulsen",
+]
 
 # The family printed by `eportal demo`: two parents and two children of different ages.
 FEATURED = [
@@ -105,8 +186,12 @@ def _build_patients(gps: list[Practitioner]):
     for (first, last, _born, email), number in zip(FEATURED, featured_ids, strict=True):
         is_child = not email
         patient = ListPatient(
-            national_id=number, first_name=first, last_name=last, gp=gp,
-            mobile=kari_mobile if is_child or first == "Kari" else ola_mobile, email=email,
+            national_id=number,
+            first_name=first,
+            last_name=last,
+            gp=gp,
+            mobile=kari_mobile if is_child or first == "Kari" else ola_mobile,
+            email=email,
             on_list_from=LIST_SINCE,
         )
         yield patient, ([(kari_id, kari_mobile), (ola_id, ola_mobile)] if is_child else [])
@@ -121,16 +206,31 @@ def _build_patients(gps: list[Practitioner]):
             number, mobile = _national_id(rng, born, ids), _mobile(rng, mobiles)
             email = f"{first}.{last}.{number[-5:]}@example.com".lower() if rng.random() < 0.8 else ""
             adults.append((number, mobile))
-            yield ListPatient(
-                national_id=number, first_name=first, last_name=last, gp=gp, mobile=mobile,
-                email=email, on_list_from=LIST_SINCE,
-            ), []
+            yield (
+                ListPatient(
+                    national_id=number,
+                    first_name=first,
+                    last_name=last,
+                    gp=gp,
+                    mobile=mobile,
+                    email=email,
+                    on_list_from=LIST_SINCE,
+                ),
+                [],
+            )
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             born = random_birth_date(rng, min_age=0, max_age=17, today=REFERENCE_DATE)
-            yield ListPatient(
-                national_id=_national_id(rng, born, ids), first_name=rng.choice(FIRST_NAMES), last_name=last,
-                gp=gp, mobile=adults[0][1], on_list_from=LIST_SINCE,
-            ), adults
+            yield (
+                ListPatient(
+                    national_id=_national_id(rng, born, ids),
+                    first_name=rng.choice(FIRST_NAMES),
+                    last_name=last,
+                    gp=gp,
+                    mobile=adults[0][1],
+                    on_list_from=LIST_SINCE,
+                ),
+                adults,
+            )
 
 
 @transaction.atomic
@@ -152,7 +252,9 @@ def seed_demo_clinic() -> dict[str, int]:
     patient_ids = dict(ListPatient.objects.values_list("national_id", "id"))
     Guardianship.objects.bulk_create(
         [
-            Guardianship(child_id=patient_ids[child.national_id], guardian_national_id=number, guardian_mobile=mobile)
+            Guardianship(
+                child_id=patient_ids[child.national_id], guardian_national_id=number, guardian_mobile=mobile
+            )
             for child, guardians in built
             for number, mobile in guardians
         ],
@@ -179,21 +281,26 @@ def demo_banner(base_url: str) -> str:
     lines = [
         "",
         "=" * 72,
-        "  " + _("eportal demo: %(clinic)s runs at %(url)s") % {"clinic": Clinic.objects.get().name, "url": f"{base_url}/"},
+        "  "
+        + _("eportal demo: %(clinic)s runs at %(url)s")
+        % {"clinic": Clinic.objects.get().name, "url": f"{base_url}/"},
         "=" * 72,
         "  " + _("Demo patients (synthetic national identity numbers, mobile registered at the clinic):"),
     ]
     mobile_label = _("mobile")
     for patient in featured_patients():
         role = _("child") if not patient.email else _("adult")
+        mobile = display_mobile(patient.mobile)
         lines.append(
-            f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {display_mobile(patient.mobile)}   ({role})"
+            f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})"
         )
     lines += [
-        "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
+        "  "
+        + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
         "",
         "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
-        "  " + _("Staff admin: %(url)s (user %(user)s, password %(password)s)")
+        "  "
+        + _("Staff admin: %(url)s (user %(user)s, password %(password)s)")
         % {"url": f"{base_url}/personale/admin/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
         "  " + _("Import a patient list (CSV from the journal system) into the demo:"),
         f"    EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal import-patients FIL.csv",

@@ -64,10 +64,13 @@ class ImportReport:
             return _("The file was not imported: %(count)d line(s) have errors. Nothing was changed.") % {
                 "count": len(self.errors)
             }
-        return _(
-            "%(rows)d patients read: %(created)d new, %(updated)d changed, %(unchanged)d unchanged, "
-            "%(returned)d back on the list, %(left)d taken off the list."
-        ) % self.__dict__
+        return (
+            _(
+                "%(rows)d patients read: %(created)d new, %(updated)d changed, %(unchanged)d unchanged, "
+                "%(returned)d back on the list, %(left)d taken off the list."
+            )
+            % self.__dict__
+        )
 
 
 class _FileRejected(Exception):
@@ -83,7 +86,8 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise _FileRejected(
-            line, _("The file is not saved as UTF-8 (unknown character here). Save it as UTF-8 and try again.")
+            line,
+            _("The file is not saved as UTF-8 (unknown character here). Save it as UTF-8 and try again."),
         ) from None
 
 
@@ -96,7 +100,9 @@ def _clean_name(value: str, label: str, problems: list[str]) -> str:
     if not value:
         problems.append(_("%(field)s is missing.") % {"field": label})
     elif len(value) > NAME_MAX_LENGTH:
-        problems.append(_("%(field)s is longer than %(max)d characters.") % {"field": label, "max": NAME_MAX_LENGTH})
+        problems.append(
+            _("%(field)s is longer than %(max)d characters.") % {"field": label, "max": NAME_MAX_LENGTH}
+        )
     elif _has_control_characters(value):
         problems.append(_("%(field)s contains invalid characters.") % {"field": label})
     return value
@@ -179,16 +185,19 @@ def _read_rows(text: str, practitioners: dict[str, int], report: ImportReport) -
             national_id = row.get("national_id")
             if national_id in first_seen:
                 problems.append(
-                    _("The national identity number is also on line %(line)d.") % {"line": first_seen[national_id]}
+                    _("The national identity number is also on line %(line)d.")
+                    % {"line": first_seen[national_id]}
                 )
-            if problems:
-                report.errors.append(LineError(line, " ".join(problems)))
             elif national_id:
                 first_seen[national_id] = line
+            if problems:
+                report.errors.append(LineError(line, " ".join(problems)))
+            else:
                 rows[national_id] = row
     except csv.Error:
         raise _FileRejected(
-            last_line + 1, _("The line cannot be read as CSV (for example a quotation mark that is not closed).")
+            last_line + 1,
+            _("The line cannot be read as CSV (for example a quotation mark that is not closed)."),
         ) from None
     if header is None:
         raise _FileRejected(0, _("The file is empty."))
@@ -197,9 +206,7 @@ def _read_rows(text: str, practitioners: dict[str, int], report: ImportReport) -
     return rows
 
 
-def import_patients(
-    *, data: bytes, actor: str, progress: Progress | None = None, today=None
-) -> ImportReport:
+def import_patients(*, data: bytes, actor: str, progress: Progress | None = None, today=None) -> ImportReport:
     """Bring the registry in line with the EPJ's CSV export, all or nothing."""
     report = ImportReport()
     today = today or timezone.localdate()

@@ -24,7 +24,9 @@ class Clinic(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    opening_hours = models.TextField(_("opening hours"), blank=True, help_text=_("One line per day or period."))
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("One line per day or period.")
+    )
     about_text = models.TextField(_("text for “About the clinic”"), blank=True)
     help_text = models.TextField(_("text for “Help”"), blank=True)
 
@@ -50,7 +52,10 @@ class Practitioner(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     hpr_number = models.CharField(
-        _("HPR number"), max_length=9, unique=True, help_text=_("The number in the Norwegian Health Personnel Register.")
+        _("HPR number"),
+        max_length=9,
+        unique=True,
+        help_text=_("The number in the Norwegian Health Personnel Register."),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.GP)
     has_patient_list = models.BooleanField(_("has a patient list"), default=False)

@@ -22,7 +22,10 @@ def about(request):
 
 
 def help_page(request):
-    context = {"help_paragraphs": _paragraphs(get_clinic().help_text), "sms_price": settings.EPORTAL_SMS_PRICE_NOK}
+    context = {
+        "help_paragraphs": _paragraphs(get_clinic().help_text),
+        "sms_price": settings.EPORTAL_SMS_PRICE_NOK,
+    }
     return render(request, "clinic/help.html", context)
 
 

@@ -19,3 +19,6 @@ class OutboxMessage(models.Model):
         verbose_name = _("message in the demo outbox")
         verbose_name_plural = _("demo outbox")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.recipient}"

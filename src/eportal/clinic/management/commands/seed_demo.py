@@ -10,6 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = seed_demo_clinic()
         self.stdout.write(
-            _("The demo clinic is ready: %(practitioners)d practitioners, %(patients)d patients, "
-              "%(guardianships)d guardianships.") % counts
+            _(
+                "The demo clinic is ready: %(practitioners)d practitioners, %(patients)d patients, "
+                "%(guardianships)d guardianships."
+            )
+            % counts
         )

@@ -1,0 +1,40 @@
+"""The nb catalogue is complete: every string the code and templates mark has a Norwegian text."""
+
+import shutil
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import translation
+
+import eportal
+
+PACKAGE = Path(eportal.__file__).parent
+CATALOGUE = PACKAGE / "locale" / "nb" / "LC_MESSAGES" / "django.po"
+
+
+def untranslated(po_path: Path) -> list[str]:
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    return [message.id for message in catalog if message.id and (not message.string or message.fuzzy)]
+
+
+def test_every_message_in_the_catalogue_is_translated():
+    assert untranslated(CATALOGUE) == []
+
+
+def test_no_marked_string_is_missing_from_the_catalogue(tmp_path, monkeypatch):
+    """Extract the strings afresh from a copy of the code (GNU gettext's xgettext) and compare."""
+    copy = tmp_path / "eportal"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    monkeypatch.chdir(copy)
+    with override_settings(LOCALE_PATHS=[copy / "locale"]):
+        call_command("makemessages", locale=["nb"], no_location=True, no_obsolete=True, verbosity=0)
+    assert untranslated(copy / "locale" / "nb" / "LC_MESSAGES" / "django.po") == []
+
+
+def test_compiled_catalogue_is_used():
+    with translation.override("nb"):
+        assert translation.gettext("Log in") == "Logg inn"
+        assert translation.gettext("One-time password on mobile") == "Engangspassord på mobil"

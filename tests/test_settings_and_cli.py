@@ -1,0 +1,138 @@
+"""Running eportal as an operator would: the command, its modes and its refusals."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from eportal.clinic.demo import seed_demo_clinic
+from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.identity.national_id import parse_national_id
+
+
+def eportal(*args, env=None, cwd=None, timeout=60):
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    return subprocess.run(
+        [sys.executable, "-m", "eportal.cli", *args],
+        env={**base, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret", [None, "", "short", "demo-only-not-secret-eportal-key-never-use-in-production"], ids=repr
+)
+def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret):
+    env = {"EPORTAL_DATA_DIR": str(tmp_path), "ALLOWED_HOSTS": "portal.example"}
+    if secret is not None:
+        env["SECRET_KEY"] = secret
+    for command in (["serve"], ["migrate"]):
+        result = eportal(*command, env=env)
+        assert result.returncode == 2
+        assert "SECRET_KEY must be set" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_production_serve_needs_allowed_hosts(tmp_path):
+    result = eportal("serve", env={"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50})
+    assert result.returncode == 2 and "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_runs_management_commands_with_a_real_key_and_no_debug(tmp_path):
+    env = {"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50}
+    result = eportal(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.EPORTAL_ALLOW_SYNTHETIC_IDS)",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    result = eportal("check", env={"EPORTAL_ENV": "staging", "EPORTAL_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "EPORTAL_ENV" in result.stderr
+
+
+def test_help_lists_the_commands():
+    result = eportal("--help")
+    for command in ["demo", "serve", "worker", "seed-demo", "import-patients"]:
+        assert command in result.stdout
+
+
+def test_seed_demo_is_idempotent_and_builds_families(db):
+    first = seed_demo_clinic()
+    second = seed_demo_clinic()
+    assert first == second
+    assert 5500 <= first["patients"] <= 6500
+    assert Practitioner.objects.filter(role="gp", has_patient_list=True).count() == 6
+    assert Practitioner.objects.filter(role="nurse").count() == 1
+    emma = ListPatient.objects.get(first_name="Emma", last_name="Nordmann")
+    kari = ListPatient.objects.get(first_name="Kari", last_name="Nordmann")
+    assert emma.mobile == kari.mobile
+    guardianship = Guardianship.objects.get(child=emma, guardian_national_id=kari.national_id)
+    assert guardianship.guardian_mobile == kari.mobile
+    # Every number in the demo is synthetic and valid; none could be a real person's.
+    for number in ListPatient.objects.values_list("national_id", flat=True)[:500]:
+        assert parse_national_id(number, allow_synthetic=True) == number
+        assert int(number[2:4]) > 80
+    assert not ListPatient.objects.filter(national_id__regex=r"^\d{2}(0|1)\d").exists()
+
+
+def test_seed_demo_refuses_where_synthetic_ids_are_not_allowed(db, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.EPORTAL_ALLOW_SYNTHETIC_IDS = False
+    with pytest.raises(ImproperlyConfigured):
+        seed_demo_clinic()
+    assert not ListPatient.objects.exists()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
+    port = _free_port()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eportal.cli", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "Quit the server" in line:
+                break
+        text = "".join(output)
+        assert f"http://127.0.0.1:{port}/" in text
+        assert re.search(r"Kari Nordmann\s+\d{11}\s+mobil \d{3} \d{2} \d{3}", text), text
+        assert "/demo/utboks/" in text and "/personale/admin/" in text
+        html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+        assert "GJERDRUM LEGESENTER" in html
+        outbox = urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/utboks/", timeout=10).read().decode()
+        assert "Demo-utboks" in outbox
+        assert (tmp_path / "eportal-demo" / "eportal.sqlite3").exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
