@@ -21,9 +21,7 @@ TODAY = datetime.date(2026, 11, 25)
 
 @pytest.fixture
 def gps(db):
-    return factories.practitioner("9100011"), factories.practitioner(
-        "9100022", first_name="Lars", last_name="Bakke"
-    )
+    return factories.practitioner("9100011"), factories.practitioner("9100022", first_name="Lars", last_name="Bakke")
 
 
 def csv_bytes(*lines, header=HEADER, sep=";", newline="\n", encoding="utf-8"):
@@ -38,9 +36,7 @@ def run(data, today=TODAY):
 def test_good_file_creates_patients_with_normalised_mobiles(gps):
     kari, ola = factories.national_id(), factories.national_id(datetime.date(2015, 6, 20))
     report = run(
-        csv_bytes(
-            f"{kari};Kari;Nordmann;912 34 567;kari@example.com;9100011", f"{ola};Ola;Nordmann;;;9100022"
-        )
+        csv_bytes(f"{kari};Kari;Nordmann;912 34 567;kari@example.com;9100011", f"{ola};Ola;Nordmann;;;9100022")
     )
     assert report.ok, report.errors
     assert (report.created, report.updated, report.left) == (2, 0, 0)
@@ -163,9 +159,7 @@ def test_rejected_reimport_leaves_the_registry_as_it_was(gps):
             "mangler kolonne(r): mobil, epost, fastlege_hpr",
         ),
         (
-            "fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr\n01018012345;Kåre;X;;;1\n".encode(
-                "latin-1"
-            ),
+            "fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr\n01018012345;Kåre;X;;;1\n".encode("latin-1"),
             "UTF-8",
         ),
         (b'fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr\n"01018012345;Kari\n', "CSV"),
@@ -189,9 +183,7 @@ def test_latin_1_file_names_the_line_with_the_bad_byte(gps):
 @given(
     data=st.one_of(
         st.binary(max_size=400),
-        st.lists(st.text(max_size=30), max_size=8).map(
-            lambda cells: (HEADER + "\n" + ";".join(cells)).encode()
-        ),
+        st.lists(st.text(max_size=30), max_size=8).map(lambda cells: (HEADER + "\n" + ";".join(cells)).encode()),
         st.lists(
             st.tuples(
                 st.text(alphabet="0123456789 ", min_size=0, max_size=13),

@@ -6,6 +6,7 @@ from django.urls import reverse
 from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Clinic
 from tests import factories
+from tests.helpers import staff_login
 
 
 @pytest.fixture
@@ -103,15 +104,16 @@ def test_demo_outbox_exists_only_in_the_demo(client, clinic, settings):
 def test_admin_is_for_staff_only(client, clinic, django_user_model):
     response = client.get("/personale/admin/")
     assert response.status_code == 302 and "/personale/admin/login/" in response["Location"]
-    django_user_model.objects.create_user("pasient", password="x" * 12)
-    client.login(username="pasient", password="x" * 12)
-    assert client.get("/personale/admin/clinic/listpatient/").status_code == 302
+    staff_without_code = django_user_model.objects.create_user("anne", password="x" * 12, is_staff=True)
+    client.force_login(staff_without_code)
+    response = client.get("/personale/admin/clinic/listpatient/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/personale/logg-inn/?next=")
+    assert "Innlogging for personalet" in response.content.decode()
 
 
 def test_staff_can_search_the_registry_in_the_admin(client, db, django_user_model):
     seed_demo_clinic()
-    staff = django_user_model.objects.get(username="personale")
-    client.force_login(staff)
+    staff_login(client, django_user_model.objects.get(username="personale"))
     response = client.get("/personale/admin/clinic/listpatient/", {"q": "Nordmann"})
     html = response.content.decode()
     assert response.status_code == 200

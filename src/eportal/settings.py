@@ -5,6 +5,7 @@ EPORTAL_ENV selects the kind of run: "production" (the default), "demo" (`eporta
 SECRET_KEY, since an unset key would let anyone forge sessions and links.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -66,6 +67,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "eportal.accounts",
     "eportal.clinic",
     "eportal.notifications",
     "eportal.audit",
@@ -79,9 +84,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "eportal.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "eportal.urls"
@@ -131,12 +139,100 @@ else:
 # transaction is rolled back with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "clinic:login"
+LOGIN_REDIRECT_URL = "accounts:my-page"
+
+# At least 8 characters (the seed), no composition rules, common passwords and the person's own data
+# refused (SECURITY.md, "Passwords").
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "eportal.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "eportal.accounts.validators.CommonPasswordValidator"},
+    {"NAME": "eportal.accounts.validators.PersonalDataValidator"},
+]
+
+# Sessions: 30 minutes idle (the cookie's age is renewed on every request), 12 hours at most.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+EPORTAL_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+
+# One-time codes by SMS and links by e-mail (SECURITY.md, "SMS one-time code").
+EPORTAL_CODE_DIGITS = 6
+EPORTAL_CODE_VALID_SECONDS = 5 * 60
+EPORTAL_CODE_MAX_TRIES = 5
+EPORTAL_CODE_ACCOUNT_FAILURE_LIMIT = 50
+EPORTAL_ACTIVATION_LINK_SECONDS = 48 * 60 * 60
+EPORTAL_RESET_LINK_SECONDS = 60 * 60
+EPORTAL_SMS_CAP_ACCOUNT_15MIN = int(env("EPORTAL_SMS_CAP_ACCOUNT_15MIN", "3"))
+EPORTAL_SMS_CAP_ACCOUNT_DAY = int(env("EPORTAL_SMS_CAP_ACCOUNT_DAY", "10"))
+EPORTAL_SMS_CAP_IP_15MIN = int(env("EPORTAL_SMS_CAP_IP_15MIN", "10"))
+EPORTAL_SMS_CAP_IP_DAY = int(env("EPORTAL_SMS_CAP_IP_DAY", "50"))
+EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
+# Version of the consent text on the registration page; raise it when the text changes.
+EPORTAL_CONSENT_VERSION = 1
+
+# Wrong passwords: 10 per personnummer or per IP address lock that key for 15 minutes. A stranger
+# can hold a patient's password login for 15 minutes at most, and BankID stays open.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "eportal.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "eportal.web.client_ip"
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+    AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "clinic:login"
+LOGIN_REDIRECT_URL = "accounts:my-page"
+
+# At least 8 characters (the seed), no composition rules, common passwords and the person's own data
+# refused (SECURITY.md, "Passwords").
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "eportal.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "eportal.accounts.validators.CommonPasswordValidator"},
+    {"NAME": "eportal.accounts.validators.PersonalDataValidator"},
+]
+
+# Sessions: 30 minutes idle (the cookie's age is renewed on every request), 12 hours at most.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+EPORTAL_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+
+# One-time codes by SMS and links by e-mail (SECURITY.md, "SMS one-time code").
+EPORTAL_CODE_DIGITS = 6
+EPORTAL_CODE_VALID_SECONDS = 5 * 60
+EPORTAL_CODE_MAX_TRIES = 5
+EPORTAL_CODE_ACCOUNT_FAILURE_LIMIT = 50
+EPORTAL_ACTIVATION_LINK_SECONDS = 48 * 60 * 60
+EPORTAL_RESET_LINK_SECONDS = 60 * 60
+EPORTAL_SMS_CAP_ACCOUNT_15MIN = int(env("EPORTAL_SMS_CAP_ACCOUNT_15MIN", "3"))
+EPORTAL_SMS_CAP_ACCOUNT_DAY = int(env("EPORTAL_SMS_CAP_ACCOUNT_DAY", "10"))
+EPORTAL_SMS_CAP_IP_15MIN = int(env("EPORTAL_SMS_CAP_IP_15MIN", "10"))
+EPORTAL_SMS_CAP_IP_DAY = int(env("EPORTAL_SMS_CAP_IP_DAY", "50"))
+EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
+# Version of the consent text on the registration page; raise it when the text changes.
+EPORTAL_CONSENT_VERSION = 1
+
+# Wrong passwords: 10 per personnummer or per IP address lock that key for 15 minutes. A stranger
+# can hold a patient's password login for 15 minutes at most, and BankID stays open.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "eportal.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "eportal.web.client_ip"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål"))]
@@ -197,7 +293,12 @@ EPORTAL_SMS_BACKEND = env(
     {
         "demo": "eportal.notifications.backends.OutboxSmsBackend",
         "test": "eportal.notifications.backends.MemorySmsBackend",
-    }.get(EPORTAL_ENV, "eportal.notifications.backends.UnconfiguredSmsBackend"),
+    }.get(
+        EPORTAL_ENV,
+        "eportal.notifications.backends.HttpSmsBackend"
+        if env("EPORTAL_SMS_HTTP_URL")
+        else "eportal.notifications.backends.UnconfiguredSmsBackend",
+    ),
 )
 EPORTAL_SMS_HTTP_URL = env("EPORTAL_SMS_HTTP_URL")
 EPORTAL_SMS_HTTP_TOKEN = env("EPORTAL_SMS_HTTP_TOKEN")
@@ -224,4 +325,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("EPORTAL_LOG_LEVEL", "INFO")},
+    # django-axes would log the username, which for patients is the fødselsnummer.
+    "loggers": {"axes": {"level": "ERROR"}},
 }

@@ -1,13 +1,28 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+from django.utils.http import urlencode
+from django_otp.admin import OTPAdminSite
 
 from eportal.notifications.views import demo_outbox
 
+# Only staff who logged in with password and a TOTP code reach the admin.
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "eportal – personale"
 admin.site.site_title = "eportal – personale"
 
+
+def _admin_login(request, extra_context=None):
+    return redirect(
+        f"{reverse('accounts:staff-login')}?{urlencode({'next': request.GET.get('next', '/personale/admin/')})}"
+    )
+
+
+admin.site.login = _admin_login
+
 urlpatterns = [
     path("", include("eportal.clinic.urls")),
+    path("", include("eportal.accounts.urls")),
     path("personale/admin/", admin.site.urls),
     path("demo/utboks/", demo_outbox, name="demo-outbox"),
 ]

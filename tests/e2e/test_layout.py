@@ -26,9 +26,7 @@ def test_page_does_not_scroll_sideways_on_a_phone(open_page, page_name, screen):
     page = open_page(PUBLIC_PAGES[page_name], screen)
     width = screen["viewport"]["width"]
 
-    scroll_width, inner_width = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
 
     # A phone zooms out to fit too-wide content, which widens innerWidth too: so compare with the
     # screen's own width as well.

@@ -1,8 +1,8 @@
 """Writing audit events. Callers pass facts, never passwords, codes, tokens or message text."""
 
-from .models import AuditEvent
+from eportal.web import client_ip, user_agent
 
-USER_AGENT_MAX = 300
+from .models import AuditEvent
 
 
 def record_event(
@@ -14,16 +14,12 @@ def record_event(
     request=None,
     details: dict | None = None,
 ) -> AuditEvent:
-    ip = user_agent = None
-    if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
-        user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]
     return AuditEvent.objects.create(
         action=action,
         actor=actor[:150],
         actor_user=actor_user,
         subject_national_id=subject_national_id,
-        ip=ip,
-        user_agent=user_agent or "",
+        ip=(client_ip(request) or None) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
         details=details or {},
     )

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eportal.identity.mobile import InvalidMobile, display_mobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
@@ -20,6 +21,9 @@ LIST_SINCE = datetime.date(2020, 1, 1)
 HOUSEHOLDS = 2130
 STAFF_USERNAME = "personale"
 STAFF_PASSWORD = "demo-personale-2026"  # noqa: S105 - printed for the demo user
+# The RFC 4226 test secret ("12345678901234567890"): any authenticator app accepts its base32 form.
+STAFF_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+STAFF_TOTP_KEY_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 CLINIC = {
     "name": "Gjerdrum legesenter",
@@ -29,8 +33,7 @@ CLINIC = {
     "phone": "63 99 10 00",
     "email": "post@gjerdrum-legesenter.example",
     "opening_hours": (
-        "Mandag–fredag 08.00–15.30\nTelefonen er åpen 08.00–11.00 og 12.00–14.00\n"
-        "Stengt lørdag, søndag og helligdager"
+        "Mandag–fredag 08.00–15.30\nTelefonen er åpen 08.00–11.00 og 12.00–14.00\nStengt lørdag, søndag og helligdager"
     ),
     "about_text": (
         "Gjerdrum legesenter er et fastlegekontor med seks fastleger og en sykepleier. "
@@ -252,9 +255,7 @@ def seed_demo_clinic() -> dict[str, int]:
     patient_ids = dict(ListPatient.objects.values_list("national_id", "id"))
     Guardianship.objects.bulk_create(
         [
-            Guardianship(
-                child_id=patient_ids[child.national_id], guardian_national_id=number, guardian_mobile=mobile
-            )
+            Guardianship(child_id=patient_ids[child.national_id], guardian_national_id=number, guardian_mobile=mobile)
             for child, guardians in built
             for number, mobile in guardians
         ],
@@ -262,8 +263,10 @@ def seed_demo_clinic() -> dict[str, int]:
         ignore_conflicts=True,
     )
     user_model = get_user_model()
-    if not user_model.objects.filter(username=STAFF_USERNAME).exists():
-        user_model.objects.create_superuser(STAFF_USERNAME, "", STAFF_PASSWORD)
+    staff = user_model.objects.filter(username=STAFF_USERNAME).first()
+    if staff is None:
+        staff = user_model.objects.create_superuser(STAFF_USERNAME, "", STAFF_PASSWORD)
+    TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True})
     return {
         "practitioners": Practitioner.objects.count(),
         "patients": ListPatient.objects.count(),
@@ -282,26 +285,31 @@ def demo_banner(base_url: str) -> str:
         "",
         "=" * 72,
         "  "
-        + _("eportal demo: %(clinic)s runs at %(url)s")
-        % {"clinic": Clinic.objects.get().name, "url": f"{base_url}/"},
+        + _("eportal demo: %(clinic)s runs at %(url)s") % {"clinic": Clinic.objects.get().name, "url": f"{base_url}/"},
         "=" * 72,
         "  " + _("Demo patients (synthetic national identity numbers, mobile registered at the clinic):"),
+        "  "
+        + _("Register at %(url)s with a number and its mobile; the e-mail and SMS codes are in the outbox.")
+        % {"url": f"{base_url}/registrer/"},
     ]
     mobile_label = _("mobile")
     for patient in featured_patients():
         role = _("child") if not patient.email else _("adult")
         mobile = display_mobile(patient.mobile)
-        lines.append(
-            f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})"
-        )
+        lines.append(f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})")
     lines += [
-        "  "
-        + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
+        "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
         "",
         "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
         "  "
         + _("Staff admin: %(url)s (user %(user)s, password %(password)s)")
         % {"url": f"{base_url}/personale/admin/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
+        "    "
+        + _("Code: add the key %(key)s to an authenticator app, or run: %(command)s")
+        % {
+            "key": STAFF_TOTP_KEY_BASE32,
+            "command": f"EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal demo-staff-code",
+        },
         "  " + _("Import a patient list (CSV from the journal system) into the demo:"),
         f"    EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal import-patients FIL.csv",
         "  " + _("Stop with Ctrl+C."),

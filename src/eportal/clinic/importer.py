@@ -100,9 +100,7 @@ def _clean_name(value: str, label: str, problems: list[str]) -> str:
     if not value:
         problems.append(_("%(field)s is missing.") % {"field": label})
     elif len(value) > NAME_MAX_LENGTH:
-        problems.append(
-            _("%(field)s is longer than %(max)d characters.") % {"field": label, "max": NAME_MAX_LENGTH}
-        )
+        problems.append(_("%(field)s is longer than %(max)d characters.") % {"field": label, "max": NAME_MAX_LENGTH})
     elif _has_control_characters(value):
         problems.append(_("%(field)s contains invalid characters.") % {"field": label})
     return value
@@ -185,8 +183,7 @@ def _read_rows(text: str, practitioners: dict[str, int], report: ImportReport) -
             national_id = row.get("national_id")
             if national_id in first_seen:
                 problems.append(
-                    _("The national identity number is also on line %(line)d.")
-                    % {"line": first_seen[national_id]}
+                    _("The national identity number is also on line %(line)d.") % {"line": first_seen[national_id]}
                 )
             elif national_id:
                 first_seen[national_id] = line

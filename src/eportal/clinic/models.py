@@ -24,9 +24,7 @@ class Clinic(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    opening_hours = models.TextField(
-        _("opening hours"), blank=True, help_text=_("One line per day or period.")
-    )
+    opening_hours = models.TextField(_("opening hours"), blank=True, help_text=_("One line per day or period."))
     about_text = models.TextField(_("text for “About the clinic”"), blank=True)
     help_text = models.TextField(_("text for “Help”"), blank=True)
 
@@ -89,9 +87,7 @@ class ListPatient(models.Model):
     national_id = NationalIdField(_("national identity number"), unique=True)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    gp = models.ForeignKey(
-        Practitioner, verbose_name=_("GP"), on_delete=models.PROTECT, related_name="list_patients"
-    )
+    gp = models.ForeignKey(Practitioner, verbose_name=_("GP"), on_delete=models.PROTECT, related_name="list_patients")
     mobile = MobileNumberField(_("registered mobile"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     on_list_from = models.DateField(_("on the list from"), default=timezone.localdate)

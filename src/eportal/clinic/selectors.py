@@ -19,3 +19,20 @@ def get_clinic() -> Clinic:
             },
         )
     return clinic
+
+
+def listed_patient(national_id: str):
+    """The patient with this number if they are on the clinic's list today, else None."""
+    from .models import ListPatient
+
+    return ListPatient.objects.on_list().select_related("gp").filter(national_id=national_id).first()
+
+
+def registered_mobiles(patient) -> list[str]:
+    """The mobiles the clinic registered on this patient: their own first (for a child, a guardian's
+    mobile registered on the child), then those registered for each guardian."""
+    mobiles = [patient.mobile] if patient.mobile else []
+    for mobile in patient.guardianships.values_list("guardian_mobile", flat=True):
+        if mobile not in mobiles:
+            mobiles.append(mobile)
+    return mobiles

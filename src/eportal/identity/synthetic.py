@@ -22,9 +22,7 @@ def _individual_range(year: int) -> range:
     raise ValueError(f"no individual-number range for {year}")
 
 
-def synthetic_national_id(
-    born: datetime.date, *, rng: random.Random | None = None, d_number: bool = False
-) -> str:
+def synthetic_national_id(born: datetime.date, *, rng: random.Random | None = None, d_number: bool = False) -> str:
     """A valid synthetic fødselsnummer (or D-nummer) for someone born on `born`."""
     rng = rng or random.SystemRandom()
     day = born.day + (40 if d_number else 0)

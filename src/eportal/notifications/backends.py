@@ -1,26 +1,63 @@
 """Where SMS and e-mail go: chosen by EPORTAL_SMS_BACKEND and EMAIL_BACKEND.
 
 The demo prints each message on the terminal and keeps it for the outbox page; the tests keep
-them in memory (`sms_outbox`, like Django's mail.outbox).
+them in memory (`sms_outbox`, like Django's mail.outbox); production posts SMS to a provider.
 """
 
+import json
 import sys
+import urllib.error
+import urllib.request
 
+from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.translation import gettext as _
 
 from .models import OutboxMessage
+
+HTTP_TIMEOUT_SECONDS = 10
 
 
 class SmsNotSent(Exception):
     """The SMS could not be handed to the provider; str() is a message for the user."""
 
 
+def _not_sent():
+    return SmsNotSent(_("We could not send the SMS right now."))
+
+
 class UnconfiguredSmsBackend:
     """Production's default until an SMS provider is configured: nothing is sent."""
 
     def send(self, *, to: str, text: str) -> str:
-        raise SmsNotSent(_("We cannot send SMS right now."))
+        raise _not_sent()
+
+
+class HttpSmsBackend:
+    """A generic JSON-over-HTTPS SMS gateway: POST {"to", "from", "text"} with a bearer token to
+    EPORTAL_SMS_HTTP_URL; any 2xx answer is a sent message, its JSON "id" (if any) the provider's id.
+    Most Norwegian gateways (and brokers in front of them) accept this shape or can be set up to."""
+
+    def send(self, *, to: str, text: str) -> str:
+        body = json.dumps({"to": to, "from": settings.EPORTAL_SMS_SENDER, "text": text}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the operator's configured https URL
+            settings.EPORTAL_SMS_HTTP_URL,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.EPORTAL_SMS_HTTP_TOKEN}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
+                answer = response.read(10_000)
+        except (urllib.error.URLError, TimeoutError, OSError):
+            raise _not_sent() from None
+        try:
+            return str(json.loads(answer or b"{}").get("id", ""))[:100]
+        except (ValueError, AttributeError):
+            return ""
 
 
 sms_outbox: list[dict] = []
@@ -47,9 +84,11 @@ class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         for email in email_messages:
             recipients = ", ".join(email.recipients())
-            body = email.body
             OutboxMessage.objects.create(
-                channel=OutboxMessage.Channel.EMAIL, recipient=recipients, subject=email.subject, body=body
+                channel=OutboxMessage.Channel.EMAIL,
+                recipient=recipients,
+                subject=email.subject,
+                body=email.body,
             )
-            _print_to_terminal(f"E-post til {recipients}: {email.subject}", body)
+            _print_to_terminal(f"E-post til {recipients}: {email.subject}", email.body)
         return len(email_messages)

@@ -22,3 +22,34 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.recipient}"
+
+
+class SmsLedgerEntry(models.Model):
+    """Every SMS the portal tried to send, with its price: the clinic's bill and the pumping monitor."""
+
+    class Purpose(models.TextChoices):
+        LOGIN_CODE = "login_code", _("login code")
+        RESET_CODE = "reset_code", _("password reset code")
+        NOTICE = "notice", _("notice")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    recipient = models.CharField(_("recipient"), max_length=16)
+    user = models.ForeignKey("accounts.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    price_nok = models.DecimalField(_("price (NOK)"), max_digits=6, decimal_places=2)
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices)
+    provider_id = models.CharField(_("provider's id"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS in the ledger")
+        verbose_name_plural = _("SMS ledger")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"]), models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_purpose_display()} {self.price_nok} kr"

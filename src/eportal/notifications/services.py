@@ -1,13 +1,77 @@
-"""Sending one SMS through the configured backend."""
+"""Sending SMS and e-mail. Every SMS passes the caps and is written to the ledger with its price;
+notices go through background tasks. Texts say only that something is waiting: no health content."""
+
+import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .backends import SmsNotSent
+from .models import SmsLedgerEntry
+
+
+class SmsLimitReached(SmsNotSent):
+    """Too many SMS for this account, this address or the whole portal; str() is for the user."""
 
 
 def sms_backend():
     return import_string(settings.EPORTAL_SMS_BACKEND)()
 
 
-def send_sms(*, to: str, text: str) -> str:
-    """Hand one SMS to the provider; returns the provider's id, raises SmsNotSent on failure."""
-    return sms_backend().send(to=to, text=text)
+def _check_caps(*, user, ip: str | None) -> None:
+    now = timezone.now()
+    quarter, day = now - datetime.timedelta(minutes=15), now - datetime.timedelta(days=1)
+    ledger = SmsLedgerEntry.objects
+    limits = [
+        (ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY),
+    ]
+    if user is not None:
+        limits += [
+            (ledger.filter(user=user, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN),
+            (ledger.filter(user=user, created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY),
+        ]
+    if ip:
+        limits += [
+            (ledger.filter(ip=ip, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_IP_15MIN),
+            (ledger.filter(ip=ip, created_at__gte=day), settings.EPORTAL_SMS_CAP_IP_DAY),
+        ]
+    for queryset, limit in limits:
+        if queryset.count() >= limit:
+            raise SmsLimitReached(_("Too many SMS have been sent. Wait a while and try again, or use BankID."))
+
+
+def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None) -> SmsLedgerEntry:
+    """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails."""
+    _check_caps(user=user, ip=ip)
+    entry = SmsLedgerEntry(
+        purpose=purpose,
+        recipient=to,
+        user=user,
+        ip=ip or None,
+        price_nok=Decimal(settings.EPORTAL_SMS_PRICE_NOK),
+    )
+    try:
+        entry.provider_id = sms_backend().send(to=to, text=text)
+        entry.status = SmsLedgerEntry.Status.SENT
+    except SmsNotSent:
+        entry.status, entry.price_nok = SmsLedgerEntry.Status.FAILED, Decimal(0)
+        entry.save()
+        raise
+    entry.save()
+    return entry
+
+
+def queue_email(*, to: str, subject: str, body: str) -> None:
+    """Send an e-mail from the worker. The job is a row written in the caller's transaction, so it
+    is rolled back with it: no notice for something that did not happen."""
+    from .tasks import send_email_task
+
+    send_email_task.enqueue(to=to, subject=subject, body=body)
+
+
+def deliver_email(*, to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, None, [to])

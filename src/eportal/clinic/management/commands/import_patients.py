@@ -18,9 +18,7 @@ def _terminal_progress(done: int, total: int) -> None:
 
 
 class Command(BaseCommand):
-    help = (
-        "Import the patient list exported from the journal system (CSV with the columns of importer.COLUMNS)."
-    )
+    help = "Import the patient list exported from the journal system (CSV with the columns of importer.COLUMNS)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -29,9 +27,7 @@ class Command(BaseCommand):
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise CommandError(
-                _("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}
-            ) from None
+            raise CommandError(_("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from None
         progress = _terminal_progress if sys.stderr.isatty() else None
         report = import_patients(data=data, actor=f"cli:{getpass.getuser()}", progress=progress)
         for error in report.errors:

@@ -1,0 +1,1 @@
+"""Portal users: registration, activation, password + SMS login, sessions, staff two-factor."""

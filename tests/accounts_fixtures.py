@@ -1,0 +1,74 @@
+"""A small clinic with a family on its list, and the steps to get a logged-in patient."""
+
+import datetime
+
+import pytest
+from django.core import mail
+
+from eportal.accounts.models import User
+from eportal.clinic.models import Clinic, Guardianship
+from tests import factories
+from tests.helpers import last_email_link, last_sms_code
+
+PASSWORD = "lang nok setning"
+
+
+@pytest.fixture
+def family(db):
+    Clinic.objects.create(name="Gjerdrum legesenter", phone="63 99 10 00")
+    gp = factories.practitioner("9100011")
+    kari = factories.list_patient(gp, first_name="Kari", last_name="Nordmann", email="kari@example.com")
+    emma = factories.list_patient(
+        gp,
+        national_id=factories.national_id(datetime.date(2015, 6, 20)),
+        first_name="Emma",
+        last_name="Nordmann",
+        mobile=kari.mobile,
+    )
+    ola_mobile = factories.mobile()
+    Guardianship.objects.create(child=emma, guardian_national_id=kari.national_id, guardian_mobile=kari.mobile)
+    Guardianship.objects.create(child=emma, guardian_national_id=factories.national_id(), guardian_mobile=ola_mobile)
+    return {"gp": gp, "kari": kari, "emma": emma, "ola_mobile": ola_mobile}
+
+
+def registration(patient, **overrides):
+    data = {
+        "national_id": patient.national_id,
+        "email": "kari@example.com",
+        "mobile": patient.mobile,
+        "new_password1": PASSWORD,
+        "new_password2": PASSWORD,
+        "consent": "on",
+    }
+    return {**data, **overrides}
+
+
+def register_and_activate(client, patient, **overrides) -> User:
+    response = client.post("/registrer/", registration(patient, **overrides))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    link = last_email_link()
+    client.get(link)
+    response = client.post(link.rsplit("/", 2)[0] + "/")
+    assert response.status_code == 302
+    client.get(response["Location"])  # the login page, showing "activated"
+    mail.outbox.clear()
+    return User.objects.get(national_id=patient.national_id)
+
+
+def log_in(client, patient, password=PASSWORD):
+    response = client.post("/logg-inn/engangspassord/", {"national_id": patient.national_id, "password": password})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    response = client.post("/logg-inn/kode/", {"code": last_sms_code()})
+    assert response.status_code == 302 and response["Location"] == "/min-side/", response
+    return response
+
+
+@pytest.fixture
+def kari_account(client, family):
+    return register_and_activate(client, family["kari"])
+
+
+@pytest.fixture
+def logged_in(client, family, kari_account):
+    log_in(client, family["kari"])
+    return client

@@ -1,0 +1,42 @@
+"""Steps that many tests take the way a person would."""
+
+import re
+
+from django.core import mail
+from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from eportal.clinic.demo import STAFF_PASSWORD
+from eportal.notifications import backends
+
+
+def run_tasks() -> None:
+    """Run the background jobs that are due, as `eportal worker --batch` would."""
+    call_command("db_worker", batch=True, startup_delay=False, queue_name="*", verbosity=0)
+
+
+def last_email_link(to: str | None = None) -> str:
+    run_tasks()
+    messages = [m for m in mail.outbox if to is None or to in m.to]
+    assert messages, "no e-mail was sent"
+    return re.search(r"https?://\S+", messages[-1].body).group(0)
+
+
+def last_sms_code(to: str | None = None) -> str:
+    texts = [sms["text"] for sms in backends.sms_outbox if to is None or sms["to"] == to]
+    assert texts, "no SMS was sent"
+    return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
+
+
+def current_totp(user) -> str:
+    device = TOTPDevice.objects.get(user=user)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def staff_login(client, user, password=STAFF_PASSWORD):
+    response = client.post(
+        "/personale/logg-inn/", {"username": user.username, "password": password, "otp_token": current_totp(user)}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response
