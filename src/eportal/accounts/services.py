@@ -53,6 +53,11 @@ def _actor(user) -> str:
     return f"user:{user.pk}" if user else "anonymous"
 
 
+def _audit(action: str, user: User, **fields) -> None:
+    """An event done by the person themselves."""
+    record_event(action, actor=_actor(user), actor_user=user, **fields)
+
+
 def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
@@ -142,10 +147,9 @@ def register_account(*, request, national_id: str, email: str, mobile: str, pass
     user.email, user.password, user.is_active = email, hashed, False
     user.consent_version, user.consent_given_at = settings.EPORTAL_CONSENT_VERSION, timezone.now()
     user.save()
-    record_event(
+    _audit(
         "account_created",
-        actor=_actor(user),
-        actor_user=user,
+        user,
         subject_national_id=national_id,
         request=request,
     )
@@ -168,10 +172,9 @@ def activate_account(*, request, user: User | None, token: str) -> User:
         raise AccountError(_("The link has been used, has expired or is not complete."))
     user.is_active = True
     user.save(update_fields=["is_active"])
-    record_event(
+    _audit(
         "account_activated",
-        actor=_actor(user),
-        actor_user=user,
+        user,
         subject_national_id=user.national_id,
         request=request,
     )
@@ -219,10 +222,9 @@ def issue_code(*, request, user: User, purpose: str) -> None:
     try:
         send_sms(to=mobile, text=text, purpose=SMS_PURPOSES[purpose], user=user, ip=client_ip(request))
     except SmsNotSent as exc:
-        record_event(
+        _audit(
             "code_not_sent",
-            actor=_actor(user),
-            actor_user=user,
+            user,
             request=request,
             details={"reason": type(exc).__name__},
         )
@@ -235,7 +237,7 @@ def issue_code(*, request, user: User, purpose: str) -> None:
         expires_at=now + datetime.timedelta(seconds=settings.EPORTAL_CODE_VALID_SECONDS),
     )
     request.session[CODE_SESSION_KEYS[purpose]] = attempt_id
-    record_event("code_sent", actor=_actor(user), actor_user=user, request=request, details={"purpose": purpose})
+    _audit("code_sent", user, request=request, details={"purpose": purpose})
 
 
 def pending_code_user(request, purpose: str) -> User | None:
@@ -276,7 +278,7 @@ def check_code(*, request, purpose: str, code: str) -> User:
                 failure = _("Wrong code. Check the SMS and try again.")
             pending.save(update_fields=["tries", "closed_at"])
             User.objects.filter(pk=user.pk).update(code_failures=F("code_failures") + 1)
-            record_event("code_wrong", actor=_actor(user), actor_user=user, request=request, details={"purpose": purpose})
+            _audit("code_wrong", user, request=request, details={"purpose": purpose})
     if failure:
         raise AccountError(failure)
     del request.session[CODE_SESSION_KEYS[purpose]]
@@ -332,10 +334,9 @@ def record_login(request, user: User) -> None:
         method=how["method"],
         level=how["level"],
     )
-    record_event(
+    _audit(
         "login_succeeded",
-        actor=_actor(user),
-        actor_user=user,
+        user,
         request=request,
         details={"factor": how["method"]},
     )
@@ -351,7 +352,7 @@ def end_session(*, request, user: User, account_session_id: int) -> None:
         raise AccountError(_("The session was not found."))
     _session_store()(session_key=account_session.session_key).delete()
     account_session.delete()
-    record_event("session_ended", actor=_actor(user), actor_user=user, request=request)
+    _audit("session_ended", user, request=request)
 
 
 def end_all_sessions(user: User, *, except_key: str | None = None) -> None:
@@ -365,7 +366,7 @@ def log_out(request) -> None:
     user = request.user
     if user.is_authenticated:
         AccountSession.objects.filter(session_key=request.session.session_key).delete()
-        record_event("logout", actor=_actor(user), actor_user=user, request=request)
+        _audit("logout", user, request=request)
     logout(request)
 
 
@@ -404,7 +405,7 @@ def request_password_reset(*, request, national_id: str) -> None:
         )
         % {"clinic": get_clinic().name, "link": link},
     )
-    record_event("password_reset_requested", actor=_actor(user), actor_user=user, request=request)
+    _audit("password_reset_requested", user, request=request)
 
 
 def check_reset_link(user: User | None, token: str) -> User:
@@ -423,7 +424,7 @@ def reset_password(*, request, user: User, token: str, code: str, new_password: 
     user.code_failures = 0
     user.save(update_fields=["password", "code_failures"])
     end_all_sessions(user)
-    record_event("password_reset", actor=_actor(user), actor_user=user, request=request)
+    _audit("password_reset", user, request=request)
     _notify_credential_change(user, _("Your password in the e-portal was changed."))
 
 
@@ -437,7 +438,7 @@ def change_password(*, request, user: User, current: str, new_password: str) -> 
     end_all_sessions(user, except_key=old_key)
     update_session_auth_hash(request, user)  # gives this browser a new session id
     AccountSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
-    record_event("password_changed", actor=_actor(user), actor_user=user, request=request)
+    _audit("password_changed", user, request=request)
     _notify_credential_change(user, _("Your password in the e-portal was changed."))
 
 
@@ -455,7 +456,7 @@ def request_email_change(*, request, user: User, password: str, new_email: str) 
         body=_("Click the link to use this e-mail address in the e-portal of %(clinic)s:\n%(link)s")
         % {"clinic": get_clinic().name, "link": link},
     )
-    record_event("email_change_requested", actor=_actor(user), actor_user=user, request=request)
+    _audit("email_change_requested", user, request=request)
 
 
 @transaction.atomic
@@ -465,7 +466,7 @@ def confirm_email_change(*, request, user: User | None, token: str) -> None:
     old = user.email
     user.email, user.pending_email = user.pending_email, ""
     user.save(update_fields=["email", "pending_email"])
-    record_event("email_changed", actor=_actor(user), actor_user=user, request=request)
+    _audit("email_changed", user, request=request)
     if old:
         queue_email(
             to=old,
@@ -479,10 +480,9 @@ def confirm_email_change(*, request, user: User | None, token: str) -> None:
 def update_notice_preferences(*, request, user: User, by_sms: bool, by_email: bool) -> None:
     user.notify_by_sms, user.notify_by_email = by_sms, by_email
     user.save(update_fields=["notify_by_sms", "notify_by_email"])
-    record_event(
+    _audit(
         "consent_changed",
-        actor=_actor(user),
-        actor_user=user,
+        user,
         request=request,
         details={"sms": by_sms, "email": by_email},
     )
