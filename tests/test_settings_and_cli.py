@@ -1,12 +1,15 @@
 """Running eportal as an operator would: the command, its modes and its refusals."""
 
+import http.cookiejar
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -46,16 +49,18 @@ def test_production_serve_needs_allowed_hosts(tmp_path):
     assert result.returncode == 2 and "ALLOWED_HOSTS" in result.stderr
 
 
-def test_production_runs_management_commands_with_a_real_key_and_no_debug(tmp_path):
+def test_production_runs_with_a_real_key_no_debug_and_hardened_cookies(tmp_path):
     env = {"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50}
-    result = eportal(
-        "shell",
-        "-c",
-        "from django.conf import settings; print(settings.DEBUG, settings.EPORTAL_ALLOW_SYNTHETIC_IDS)",
-        env=env,
+    code = (
+        "from django.conf import settings as s; print(s.DEBUG, s.EPORTAL_ALLOW_SYNTHETIC_IDS, s.SESSION_COOKIE_NAME, "
+        "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_NAME, "
+        "s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_AGE)"
     )
+    result = eportal("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-2:] == ["False", "False"]
+    assert result.stdout.split()[-11:] == [
+        "False", "False", "__Host-sessionid", "True", "True", "Lax", "__Host-csrftoken", "True", "31536000", "True", "1800",
+    ]  # fmt: skip
 
 
 def test_unknown_mode_is_refused(tmp_path):
@@ -133,6 +138,56 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
         outbox = urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/utboks/", timeout=10).read().decode()
         assert "Demo-utboks" in outbox
         assert (tmp_path / "eportal-demo" / "eportal.sqlite3").exists()
+        # A new user registers with a printed patient; the worker the demo started delivers the link.
+        national_id, mobile = re.search(r"Kari Nordmann\s+(\d{11})\s+mobil ([\d ]+?)\s{2}", text).groups()
+        _register_over_http(f"http://127.0.0.1:{port}", national_id, mobile)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            outbox = urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/utboks/", timeout=10).read().decode()
+            if "Aktiver brukeren din" in outbox:
+                break
+            time.sleep(0.5)
+        assert "Aktiver brukeren din i e-portalen til Gjerdrum legesenter" in outbox
+        assert f"http://127.0.0.1:{port}/aktiver/" in outbox
+        assert len(_workers_running_in(tmp_path)) == 1
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
+    assert _workers_running_in(tmp_path) == [], "the demo left its worker running"
+
+
+def _workers_running_in(folder) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if b"eportal.cli" in cmdline and b"worker" in cmdline and cwd == str(folder):
+            found.append(int(entry))
+    return found
+
+
+def _register_over_http(base_url, national_id, mobile):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{base_url}/registrer/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = {
+        "csrfmiddlewaretoken": token,
+        "national_id": national_id,
+        "email": "kari@example.com",
+        "mobile": mobile,
+        "new_password1": "lang nok setning",
+        "new_password2": "lang nok setning",
+        "consent": "on",
+    }
+    request = urllib.request.Request(  # noqa: S310 - the demo on loopback
+        f"{base_url}/registrer/",
+        data=urllib.parse.urlencode(data).encode(),
+        headers={"Referer": f"{base_url}/registrer/"},
+    )
+    assert "Sjekk e-posten din" in opener.open(request, timeout=30).read().decode()

@@ -55,3 +55,17 @@ def test_staff_login_page_labels(client, db):
     html = client.get("/personale/logg-inn/").content.decode()
     for label in ["Brukernavn", "Passord", "Kode fra autentiseringsappen"]:
         assert f">{label}</label>" in html
+
+
+def test_operator_gives_a_staff_user_an_authenticator_key(client, django_user_model, capsys):
+    import base64
+
+    from django.core.management import call_command
+    from django_otp.oath import totp
+
+    django_user_model.objects.create_user("ola", password="personalets passord", is_staff=True)
+    call_command("add_staff_totp", "ola")
+    secret = capsys.readouterr().out.split("Key for the authenticator app: ")[1].split()[0]
+    code = f"{totp(base64.b32decode(secret)):06d}"
+    response = client.post("/personale/logg-inn/", {"username": "ola", "password": "personalets passord", "otp_token": code})
+    assert response.status_code == 302

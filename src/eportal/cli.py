@@ -9,6 +9,8 @@ eportal migrate | shell | ...        any Django management command
 """
 
 import os
+import signal
+import subprocess
 import sys
 
 DEMO_DATA_DIR = "eportal-demo"
@@ -56,7 +58,16 @@ def _demo(args: list[str]) -> None:
         seed_demo_clinic()
     base_url = f"http://{options.host}:{options.port}"
     print(demo_banner(base_url), flush=True)
-    call_command("runserver", f"{options.host}:{options.port}", use_reloader=False, skip_checks=True)
+    # The background worker delivers e-mail notices (activation links ...) to the demo outbox.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "eportal.cli", "worker", "--queue-name", "*", "--interval", "1", "--no-reload"]
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the worker too
+    try:
+        call_command("runserver", f"{options.host}:{options.port}", use_reloader=False, skip_checks=True)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
 
 
 def _serve(args: list[str]) -> None:
