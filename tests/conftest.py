@@ -3,7 +3,7 @@ import pytest
 from eportal.i18n import compile_catalogues
 from eportal.notifications import backends
 
-pytest_plugins = ["tests.accounts_fixtures"]
+pytest_plugins = ["tests.accounts_fixtures", "tests.oidc_fixtures"]
 
 compile_catalogues()
 

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -109,8 +110,13 @@ def _free_port():
 
 
 def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
-    port = _free_port()
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    port, provider_port = _free_port(), _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+        "EPORTAL_DEMO_OIDC_PORT": str(provider_port),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "eportal.cli", "demo", "--port", str(port)],
         cwd=tmp_path,
@@ -150,6 +156,14 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
         assert "Aktiver brukeren din i e-portalen til Gjerdrum legesenter" in outbox
         assert f"http://127.0.0.1:{port}/aktiver/" in outbox
         assert len(_workers_running_in(tmp_path)) == 1
+        # The BankID button works: the demo's own provider on the next port answers with the typed person.
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+        to_provider = _location(browser, f"http://127.0.0.1:{port}/logg-inn/bankid/")
+        assert to_provider.startswith(f"http://127.0.0.1:{provider_port}/oauth2/authorize?")
+        back = _location(browser, to_provider, data=urllib.parse.urlencode({"sub": national_id}).encode())
+        assert back.startswith(f"http://127.0.0.1:{port}/logg-inn/bankid/retur/?")
+        assert _location(browser, back) == "/logg-inn/bankid/ny-bruker/"  # Kari has no active user yet
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -169,6 +183,20 @@ def _workers_running_in(folder) -> list[int]:
         if b"eportal.cli" in cmdline and b"worker" in cmdline and cwd == str(folder):
             found.append(int(entry))
     return found
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _location(opener, url, data=None):
+    try:
+        opener.open(urllib.request.Request(url, data=data), timeout=20)  # noqa: S310 - loopback
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302, redirect.read()[:500]
+        return redirect.headers["Location"]
+    raise AssertionError(f"{url} did not redirect")
 
 
 def _register_over_http(base_url, national_id, mobile):

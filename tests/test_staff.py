@@ -67,5 +67,7 @@ def test_operator_gives_a_staff_user_an_authenticator_key(client, django_user_mo
     call_command("add_staff_totp", "ola")
     secret = capsys.readouterr().out.split("Key for the authenticator app: ")[1].split()[0]
     code = f"{totp(base64.b32decode(secret)):06d}"
-    response = client.post("/personale/logg-inn/", {"username": "ola", "password": "personalets passord", "otp_token": code})
+    response = client.post(
+        "/personale/logg-inn/", {"username": "ola", "password": "personalets passord", "otp_token": code}
+    )
     assert response.status_code == 302

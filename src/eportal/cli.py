@@ -44,6 +44,13 @@ def _demo(args: list[str]) -> None:
     options = parser.parse_args(args)
     os.environ["EPORTAL_ENV"] = "demo"
     os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
+    # BankID in the demo: a real OpenID Connect provider on loopback, started in this process.
+    provider_port = int(os.environ.get("EPORTAL_DEMO_OIDC_PORT", str(options.port + 1)))
+    os.environ.setdefault(
+        "EPORTAL_OIDC_DISCOVERY_URL", f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration"
+    )
+    os.environ.setdefault("EPORTAL_OIDC_CLIENT_ID", "eportal-demo")
+    os.environ.setdefault("EPORTAL_OIDC_CLIENT_SECRET", "demo-secret")
     os.makedirs(os.environ["EPORTAL_DATA_DIR"], exist_ok=True)
     _setup_django()
     from django.core.management import call_command
@@ -56,6 +63,9 @@ def _demo(args: list[str]) -> None:
     if not ListPatient.objects.exists():
         print(_("Creating the demo clinic (takes a few seconds) ..."), flush=True)
         seed_demo_clinic()
+    from eportal.accounts import demo_provider
+
+    demo_provider.start_in_background(port=provider_port)
     base_url = f"http://{options.host}:{options.port}"
     print(demo_banner(base_url), flush=True)
     # The background worker delivers e-mail notices (activation links ...) to the demo outbox.

@@ -173,6 +173,19 @@ EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
 
+# BankID / ID-porten through OpenID Connect (README: "BankID"). Unset discovery URL: BankID is off.
+EPORTAL_OIDC_PRESET = env("EPORTAL_OIDC_PRESET", "bankid")
+if EPORTAL_OIDC_PRESET not in {"bankid", "idporten"}:
+    raise ImproperlyConfigured(f"EPORTAL_OIDC_PRESET must be bankid or idporten, not {EPORTAL_OIDC_PRESET!r}")
+EPORTAL_OIDC_DISCOVERY_URL = env("EPORTAL_OIDC_DISCOVERY_URL")
+EPORTAL_OIDC_CLIENT_ID = env("EPORTAL_OIDC_CLIENT_ID")
+EPORTAL_OIDC_CLIENT_SECRET = env("EPORTAL_OIDC_CLIENT_SECRET")
+EPORTAL_OIDC_PRIVATE_KEY_FILE = env("EPORTAL_OIDC_PRIVATE_KEY_FILE")
+EPORTAL_OIDC_SCOPES = env("EPORTAL_OIDC_SCOPES")
+EPORTAL_OIDC_NATIONAL_ID_CLAIM = env("EPORTAL_OIDC_NATIONAL_ID_CLAIM")
+EPORTAL_OIDC_ALGORITHMS = env_list("EPORTAL_OIDC_ALGORITHMS", "RS256,PS256,ES256")
+EPORTAL_OIDC_TIMEOUT_SECONDS = float(env("EPORTAL_OIDC_TIMEOUT_SECONDS", "10"))
+
 # Wrong passwords: 10 per personnummer or per IP address lock that key for 15 minutes. A stranger
 # can hold a patient's password login for 15 minutes at most, and BankID stays open.
 AXES_FAILURE_LIMIT = 10
@@ -221,6 +234,19 @@ EPORTAL_SMS_CAP_IP_DAY = int(env("EPORTAL_SMS_CAP_IP_DAY", "50"))
 EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
+
+# BankID / ID-porten through OpenID Connect (README: "BankID"). Unset discovery URL: BankID is off.
+EPORTAL_OIDC_PRESET = env("EPORTAL_OIDC_PRESET", "bankid")
+if EPORTAL_OIDC_PRESET not in {"bankid", "idporten"}:
+    raise ImproperlyConfigured(f"EPORTAL_OIDC_PRESET must be bankid or idporten, not {EPORTAL_OIDC_PRESET!r}")
+EPORTAL_OIDC_DISCOVERY_URL = env("EPORTAL_OIDC_DISCOVERY_URL")
+EPORTAL_OIDC_CLIENT_ID = env("EPORTAL_OIDC_CLIENT_ID")
+EPORTAL_OIDC_CLIENT_SECRET = env("EPORTAL_OIDC_CLIENT_SECRET")
+EPORTAL_OIDC_PRIVATE_KEY_FILE = env("EPORTAL_OIDC_PRIVATE_KEY_FILE")
+EPORTAL_OIDC_SCOPES = env("EPORTAL_OIDC_SCOPES")
+EPORTAL_OIDC_NATIONAL_ID_CLAIM = env("EPORTAL_OIDC_NATIONAL_ID_CLAIM")
+EPORTAL_OIDC_ALGORITHMS = env_list("EPORTAL_OIDC_ALGORITHMS", "RS256,PS256,ES256")
+EPORTAL_OIDC_TIMEOUT_SECONDS = float(env("EPORTAL_OIDC_TIMEOUT_SECONDS", "10"))
 
 # Wrong passwords: 10 per personnummer or per IP address lock that key for 15 minutes. A stranger
 # can hold a patient's password login for 15 minutes at most, and BankID stays open.

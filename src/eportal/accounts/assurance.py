@@ -21,3 +21,30 @@ def session_level(request) -> str | None:
 
 def meets(request, needed: str) -> bool:
     return ORDER.get(session_level(request) or "", 0) >= ORDER[needed]
+
+
+METHOD_BANKID = "bankid"
+
+
+def requires_level(level: str):
+    """A view's declared assurance level: a weaker session is sent to BankID (step-up) and back."""
+    from functools import wraps
+
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect(f"{reverse('clinic:login')}?{urlencode({'next': request.get_full_path()})}")
+            if not meets(request, level):
+                query = urlencode({"next": request.get_full_path(), "niva": level})
+                return redirect(f"{reverse('accounts:bankid-start')}?{query}")
+            return view(request, *args, **kwargs)
+
+        wrapper.required_level = level
+        return wrapper
+
+    return decorator

@@ -61,6 +61,14 @@ class CodeForm(PortalForm):
         return code
 
 
+def consent_label(clinic_name: str):
+    return format_lazy(
+        "*{}",
+        _("I approve the use of e-mail and SMS in contact with me as a patient/next of kin at %(clinic)s.")
+        % {"clinic": clinic_name},
+    )
+
+
 class NewPasswordMixin:
     """Two equal new passwords, checked against the password rules."""
 
@@ -100,11 +108,7 @@ class RegistrationForm(NewPasswordMixin, PortalForm):
         for name, field in self.fields.items():
             if name != "consent":
                 field.label = format_lazy("{}*", field.label)
-        self.fields["consent"].label = format_lazy(
-            "*{}",
-            _("I approve the use of e-mail and SMS in contact with me as a patient/next of kin at %(clinic)s.")
-            % {"clinic": clinic_name},
-        )
+        self.fields["consent"].label = consent_label(clinic_name)
 
     def password_context(self):
         # Only what the person typed: the registry's names would tell a stranger who is on the list.
@@ -160,3 +164,24 @@ class StaffLoginForm(PortalForm):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class BankIdNewUserForm(NewPasswordMixin, PortalForm):
+    """The short «Mine opplysninger» after a first BankID login: the password is optional."""
+
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    mobile = MobileFormField(label=_("Mobile phone"))
+    new_password1 = _password_field(_("New password (optional, for login with one-time password)"), "new-password")
+    new_password2 = _password_field(_("Repeat password"), "new-password")
+    consent = RegistrationForm.base_fields["consent"]
+
+    def __init__(self, *args, clinic_name: str, national_id: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.national_id = national_id
+        self.fields["new_password1"].required = self.fields["new_password2"].required = False
+        self.fields["consent"].label = consent_label(clinic_name)
+
+    def password_context(self):
+        from .models import User
+
+        return User(national_id=self.national_id, email=self.cleaned_data.get("email", ""))

@@ -312,10 +312,17 @@ def finish_code_login(*, request, code: str) -> User:
     return user
 
 
-def establish_session(request, user: User, *, method: str, level: str) -> None:
+def establish_session(request, user: User, *, method: str, level: str, id_token: str = "") -> None:
     """Log in with a new session id, and remember how: the session's assurance level comes from here."""
+    previous_key = request.session.session_key
     request.eportal_login = {"method": method, "level": level}
+    if request.user.is_authenticated:
+        request.session.cycle_key()  # Django's login() keeps the id when the same person logs in again
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if previous_key:  # a step-up replaces the session it came from
+        AccountSession.objects.filter(session_key=previous_key).delete()
+    if id_token:  # kept for ending the provider's session at logout
+        request.session[assurance.SESSION_KEY] = {**request.session[assurance.SESSION_KEY], "id_token": id_token}
 
 
 def record_login(request, user: User) -> None:
@@ -362,12 +369,15 @@ def end_all_sessions(user: User, *, except_key: str | None = None) -> None:
         account_session.delete()
 
 
-def log_out(request) -> None:
+def log_out(request) -> str:
+    """End the session here; returns the provider's id token where the login came from BankID."""
     user = request.user
+    id_token = assurance.session_auth(request).get("id_token", "")
     if user.is_authenticated:
         AccountSession.objects.filter(session_key=request.session.session_key).delete()
         _audit("logout", user, request=request)
     logout(request)
+    return id_token
 
 
 def active_sessions(user: User):
@@ -449,14 +459,19 @@ def request_email_change(*, request, user: User, password: str, new_email: str) 
         raise AccountError(_("The password is wrong."))
     user.pending_email = new_email
     user.save(update_fields=["pending_email"])
+    _send_email_confirmation(request, user)
+    _audit("email_change_requested", user, request=request)
+
+
+def _send_email_confirmation(request, user: User) -> None:
+    """A link to user.pending_email; the address is used only once the link has been followed."""
     link = _absolute(request, reverse("accounts:confirm-email", args=[_uid(user), email_change_token.make(user)]))
     queue_email(
-        to=new_email,
+        to=user.pending_email,
         subject=_("Confirm your new e-mail address"),
         body=_("Click the link to use this e-mail address in the e-portal of %(clinic)s:\n%(link)s")
         % {"clinic": get_clinic().name, "link": link},
     )
-    _audit("email_change_requested", user, request=request)
 
 
 @transaction.atomic
@@ -486,3 +501,90 @@ def update_notice_preferences(*, request, user: User, by_sms: bool, by_email: bo
         request=request,
         details={"sms": by_sms, "email": by_email},
     )
+
+
+# BankID ---------------------------------------------------------------------------------------
+
+BANKID_PENDING_KEY = "eportal.bankid.new"
+
+
+def bankid_login(*, request, identity, purpose: str) -> str:
+    """Log in (or step up) the person BankID identified. Returns "logged_in" or "new_account"."""
+    from .oidc import OidcError
+
+    current = request.user if request.user.is_authenticated else None
+    if purpose == "step_up" and (current is None or current.national_id != identity.national_id):
+        _refuse_bankid(request, "step_up_other_person", current)
+        raise OidcError(_("You logged in with BankID as another person. Log in again."), "step_up_other_person")
+    user = User.objects.filter(national_id=identity.national_id).first()
+    if user is not None and user.is_active:
+        establish_session(
+            request, user, method=assurance.METHOD_BANKID, level=identity.level, id_token=identity.id_token
+        )
+        return "logged_in"
+    if listed_patient(identity.national_id) is None:
+        _refuse_bankid(request, "not_on_list", None)
+        raise OidcError(
+            _("Only patients whose GP is at %(clinic)s can create a user.") % {"clinic": get_clinic().name},
+            "not_on_list",
+        )
+    # Listed, no account yet: a short «Mine opplysninger»; the verified number waits in the session.
+    request.session[BANKID_PENDING_KEY] = {
+        "national_id": identity.national_id,
+        "level": identity.level,
+        "id_token": identity.id_token,
+        "at": int(time.time()),
+    }
+    return "new_account"
+
+
+def _refuse_bankid(request, reason: str, user) -> None:
+    record_event(
+        "login_failed",
+        actor=_actor(user),
+        actor_user=user,
+        request=request,
+        details={"factor": "bankid", "reason": reason},
+    )
+
+
+def pending_bankid_identity(request) -> dict | None:
+    pending = request.session.get(BANKID_PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > 15 * 60:
+        return None
+    return pending
+
+
+@transaction.atomic
+def register_with_bankid(*, request, email: str, mobile: str, password: str) -> User:
+    """Create the active account of the person BankID identified; the e-mail is confirmed by link."""
+    pending = pending_bankid_identity(request)
+    if pending is None:
+        raise AccountError(_("The BankID login has expired. Log in again."))
+    national_id = pending["national_id"]
+    patient = listed_patient(national_id)
+    if patient is None:
+        raise AccountError(
+            _("Only patients whose GP is at %(clinic)s can create a user.") % {"clinic": get_clinic().name}
+        )
+    if mobile not in registered_mobiles(patient):
+        raise AccountError(
+            _("The mobile number is not the one the clinic has registered. Contact the clinic if you are unsure.")
+        )
+    user = User.objects.filter(national_id=national_id).first() or User(username=national_id, national_id=national_id)
+    if user.pk and user.is_active:
+        raise AccountError(_("You already have a user. Log in."))
+    user.email, user.pending_email, user.is_active = "", email, True
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.consent_version, user.consent_given_at = settings.EPORTAL_CONSENT_VERSION, timezone.now()
+    user.save()
+    del request.session[BANKID_PENDING_KEY]
+    _audit("account_created", user, subject_national_id=national_id, request=request, details={"factor": "bankid"})
+    _send_email_confirmation(request, user)
+    establish_session(
+        request, user, method=assurance.METHOD_BANKID, level=pending["level"], id_token=pending["id_token"]
+    )
+    return user

@@ -23,4 +23,7 @@ urlpatterns = [
     path("e-post/<str:uidb64>/<str:token>/", views.confirm_email_link, name="confirm-email"),
     path("e-post/<str:uidb64>/", views.confirm_email_done, name="confirm-email-done"),
     path("personale/logg-inn/", views.staff_login, name="staff-login"),
+    path("logg-inn/bankid/", views.bankid_start, name="bankid-start"),
+    path("logg-inn/bankid/retur/", views.bankid_callback, name="bankid-callback"),
+    path("logg-inn/bankid/ny-bruker/", views.bankid_new_user, name="bankid-new-user"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from eportal.clinic.selectors import get_clinic, listed_patient
 
-from . import assurance, forms, services
+from . import assurance, forms, oidc, services
 from .models import OneTimeCode
 
 LINK_SESSION_KEY = "eportal.link"
@@ -113,8 +113,13 @@ def login_code_resend(request):
 
 @require_POST
 def logout_view(request):
-    services.log_out(request)
+    id_token = services.log_out(request)
     messages.info(request, _("You are logged out."))
+    if id_token and oidc.is_configured():
+        # Ends the BankID session too, where the provider supports it, then comes back to the front page.
+        provider_logout = oidc.end_session_url(id_token, request.build_absolute_uri(reverse("clinic:front")))
+        if provider_logout:
+            return redirect(provider_logout)
     return redirect("clinic:front")
 
 
@@ -371,3 +376,73 @@ def staff_login(request):
             return redirect(_safe_next(request) or "admin:index")
     context = {"form": form, "error": error, "next": _safe_next(request)}
     return render(request, "accounts/staff_login.html", context, status=400 if error or form.errors else 200)
+
+
+# BankID -------------------------------------------------------------------------------------
+
+
+def bankid_start(request):
+    """Send the browser to BankID; `niva=high` asks for a high-level login (step-up)."""
+    if not oidc.is_configured():
+        return render(
+            request,
+            "accounts/bankid_error.html",
+            {"error": _("BankID login is not set up at this clinic yet.")},
+            status=503,
+        )
+    level = assurance.HIGH if request.GET.get("niva") == assurance.HIGH else assurance.SUBSTANTIAL
+    purpose = "step_up" if request.user.is_authenticated else "login"
+    redirect_uri = request.build_absolute_uri(reverse("accounts:bankid-callback"))
+    try:
+        url = oidc.authorization_url(
+            request, redirect_uri=redirect_uri, purpose=purpose, level=level, next_url=_safe_next(request)
+        )
+    except oidc.OidcError as exc:
+        services.record_event(
+            "login_failed", actor="anonymous", request=request, details={"factor": "bankid", "reason": exc.reason}
+        )
+        return render(request, "accounts/bankid_error.html", {"error": str(exc)}, status=503)
+    return redirect(url)
+
+
+def bankid_callback(request):
+    pending = oidc.take_pending(request)
+    try:
+        identity = oidc.complete(request, pending, request.GET)
+        outcome = services.bankid_login(request=request, identity=identity, purpose=pending["purpose"])
+    except oidc.OidcError as exc:
+        if exc.reason not in {"step_up_other_person", "not_on_list"}:
+            services.record_event(
+                "login_failed", actor="anonymous", request=request, details={"factor": "bankid", "reason": exc.reason}
+            )
+        return render(request, "accounts/bankid_error.html", {"error": str(exc)}, status=400)
+    if outcome == "new_account":
+        return redirect("accounts:bankid-new-user")
+    return redirect(pending["next"] or reverse(settings.LOGIN_REDIRECT_URL))
+
+
+def bankid_new_user(request):
+    pending = services.pending_bankid_identity(request)
+    if pending is None:
+        return redirect("clinic:login")
+    form = forms.BankIdNewUserForm(
+        request.POST or None, clinic_name=get_clinic().name, national_id=pending["national_id"]
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_with_bankid(
+                request=request,
+                email=form.cleaned_data["email"],
+                mobile=form.cleaned_data["mobile"],
+                password=form.cleaned_data["new_password1"],
+            )
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request, _("Your user is created. We have sent a link to your e-mail address to confirm it.")
+            )
+            return redirect("accounts:my-page")
+    context = {"form": form, "error": error, "national_id": pending["national_id"]}
+    return render(request, "accounts/bankid_new_user.html", context, status=400 if error or form.errors else 200)

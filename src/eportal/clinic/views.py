@@ -30,4 +30,7 @@ def help_page(request):
 
 
 def login_choice(request):
-    return render(request, "clinic/login.html", {"sms_price": settings.EPORTAL_SMS_PRICE_NOK})
+    from eportal.accounts.oidc import is_configured
+
+    context = {"sms_price": settings.EPORTAL_SMS_PRICE_NOK, "bankid_enabled": is_configured()}
+    return render(request, "clinic/login.html", context)

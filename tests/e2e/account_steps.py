@@ -1,0 +1,84 @@
+"""Shared steps for the browser tests of the patient's account pages: a patient on the clinic's list, an
+activated user for them, and logging in the way a person does (personnummer + password, then the SMS code)."""
+
+import re
+
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests import factories
+from tests.helpers import last_sms_code
+
+PASSWORD = "lang nok setning"
+EMAIL = "sigrid@example.com"
+
+# The registration form's labels, exactly as the page shows them (the star marks a required field).
+REGISTRATION_LABELS = {
+    "national_id": "Personnummer (11 siffer)*",
+    "email": "E-post*",
+    "mobile": "Mobiltelefon*",
+    "new_password1": "Nytt passord*",
+    "new_password2": "Gjenta passord*",
+}
+CONSENT_LABEL = "*Jeg godkjenner bruk av e-post og SMS"
+
+
+def listed_patient():
+    """A GP and a patient on that GP's list, with a synthetic fødselsnummer and a mobile the clinic registered.
+
+    Needs the clinic's row (the `clinic` fixture) and a transactional database: the live server runs in
+    another thread and sees only committed rows.
+    """
+    gp = factories.practitioner("9100099", first_name="Marte", last_name="Kvam")
+    return factories.list_patient(gp, first_name="Sigrid", last_name="Bakken", email=EMAIL)
+
+
+def activated_user(patient):
+    """The user a registration + activation would leave behind, made directly (for tests about later pages)."""
+    from eportal.accounts.models import User
+
+    return User.objects.create_user(
+        username=patient.national_id,
+        national_id=patient.national_id,
+        email=EMAIL,
+        password=PASSWORD,
+        is_active=True,
+        consent_version=settings.EPORTAL_CONSENT_VERSION,
+        consent_given_at=timezone.now(),
+    )
+
+
+def local_mobile(e164: str) -> str:
+    """'+4791000001' -> '910 00 001', the way a person types their own number."""
+    digits = e164.removeprefix("+47")
+    return f"{digits[:3]} {digits[3:5]} {digits[5:]}"
+
+
+def session_cookie(context: BrowserContext) -> str | None:
+    for cookie in context.cookies():
+        if cookie["name"] == settings.SESSION_COOKIE_NAME:
+            return cookie["value"]
+    return None
+
+
+def h1(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def start_login(page: Page, origin: str, patient, password: str = PASSWORD) -> None:
+    """Personnummer and password on /logg-inn/engangspassord/; ends on the page that asks for the SMS code."""
+    page.goto(origin + "/logg-inn/engangspassord/")
+    page.get_by_label("Personnummer (11 siffer)", exact=True).fill(patient.national_id)
+    page.get_by_label("Passord (minst 8 tegn)", exact=True).fill(password)
+    page.get_by_role("button", name="LOGG INN", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/logg-inn/kode/$"))
+    expect(h1(page)).to_have_text("Engangspassord")
+
+
+def finish_login(page: Page, patient) -> None:
+    """Types the code from the SMS the patient just got; ends on Min side."""
+    page.get_by_label("Engangspassord (6 siffer)", exact=True).fill(last_sms_code(to=patient.mobile))
+    page.get_by_role("button", name="LOGG INN", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/min-side/$"))
+    expect(h1(page)).to_have_text("Min side")

@@ -1,0 +1,252 @@
+"""Login with BankID through OpenID Connect against a real provider on loopback (SECURITY.md, BankID)."""
+
+import datetime
+import urllib.parse
+
+import httpx
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import path
+
+from eportal.accounts import assurance, demo_provider
+from eportal.accounts.models import AccountSession, User
+from eportal.audit.models import AuditEvent
+from tests import factories
+from tests.accounts_fixtures import log_in
+from tests.helpers import last_email_link
+from tests.oidc_fixtures import forged_with_own_key, provider_login, s256, unsigned
+
+
+def _failed(reason):
+    return AuditEvent.objects.filter(action="login_failed", details__factor="bankid", details__reason=reason).exists()
+
+
+def test_login_choice_offers_bankid_when_configured(client, family, bankid):
+    html = client.get("/logg-inn/").content.decode()
+    assert 'href="/logg-inn/bankid/"' in html and "Slik skaffer du deg BankID" in html
+
+
+def test_bankid_login_of_an_existing_account_gives_a_high_session(client, family, kari_account, bankid):
+    client.get("/")
+    before = client.session.session_key
+    response, authorize_url = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 302 and response["Location"] == "/min-side/"
+    assert client.session.session_key != before
+    auth = client.session["eportal.auth"]
+    assert (auth["method"], auth["level"]) == ("bankid", "high")
+    assert client.get("/min-side/").status_code == 200
+    assert AuditEvent.objects.filter(action="login_succeeded", details__factor="bankid").exists()
+
+
+def test_authorization_request_uses_pkce_state_nonce_and_the_presets_scope(client, family, kari_account, bankid):
+    _, authorize_url = provider_login(client, family["kari"].national_id)
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize_url).query))
+    assert query["response_type"] == "code" and query["code_challenge_method"] == "S256"
+    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
+    assert query["scope"] == "openid nnin_altsub" and query["acr_values"] == "urn:bankid:bid;LOA=3"
+    token_request = bankid.token_requests[-1]
+    assert s256(token_request["code_verifier"]) == query["code_challenge"]  # the provider does not check PKCE
+    assert len(token_request["code_verifier"]) >= 43
+
+
+def test_first_bankid_login_of_a_listed_patient_creates_an_active_account(client, family, bankid):
+    emma = family["emma"]
+    response, _ = provider_login(client, emma.national_id)
+    assert response["Location"] == "/logg-inn/bankid/ny-bruker/"
+    page = client.get("/logg-inn/bankid/ny-bruker/").content.decode()
+    assert emma.national_id in page and 'name="national_id"' not in page  # fixed from the token
+    data = {"email": "emma.foresatt@example.com", "mobile": family["kari"].mobile, "consent": "on"}
+    response = client.post("/logg-inn/bankid/ny-bruker/", data)
+    assert response.status_code == 302 and response["Location"] == "/min-side/"
+    user = User.objects.get(national_id=emma.national_id)
+    assert user.is_active and not user.has_usable_password()
+    assert (user.email, user.pending_email) == ("", "emma.foresatt@example.com")  # notices wait for the link
+    client.get(last_email_link("emma.foresatt@example.com"), follow=True)
+    user.refresh_from_db()
+    assert user.email == "emma.foresatt@example.com"
+
+
+def test_first_bankid_login_checks_the_mobile_against_the_registry(client, family, bankid):
+    provider_login(client, family["kari"].national_id)
+    data = {"email": "kari@example.com", "mobile": "+4799999999", "consent": "on"}
+    response = client.post("/logg-inn/bankid/ny-bruker/", data)
+    assert response.status_code == 400 and "ikke det legekontoret har registrert" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_bankid_person_not_on_the_list_gets_the_registration_pages_message(client, family, bankid):
+    response, _ = provider_login(client, factories.national_id())
+    assert response.status_code == 400
+    assert (
+        "Det er kun pasienter som har fastlege ved Gjerdrum legesenter som kan opprette bruker."
+        in response.content.decode()
+    )
+    assert "_auth_user_id" not in client.session and _failed("not_on_list")
+
+
+def test_step_up_from_a_substantial_session_goes_to_bankid_and_back(client, family, kari_account, bankid, settings):
+    log_in(client, family["kari"])
+    assert client.session["eportal.auth"]["level"] == "substantial"
+    old_key = client.session.session_key
+    response = client.get("/test/hoy/")
+    assert response.status_code == 302 and response["Location"].startswith("/logg-inn/bankid/?")
+    response, authorize_url = provider_login(client, family["kari"].national_id, start=response["Location"])
+    assert "acr_values=urn%3Abankid%3Abid%3BLOA%3D4" in authorize_url
+    assert response["Location"] == "/test/hoy/"
+    assert client.get("/test/hoy/").content == b"high"
+    assert client.session.session_key != old_key and client.session["eportal.auth"]["level"] == "high"
+    assert AccountSession.objects.count() == 1
+
+
+def test_step_up_as_another_person_is_refused(client, family, kari_account, bankid):
+    log_in(client, family["kari"])
+    response, _ = provider_login(
+        client, family["emma"].national_id, start="/logg-inn/bankid/?niva=high&next=/min-side/"
+    )
+    assert response.status_code == 400 and "som en annen person" in response.content.decode()
+    assert client.session["eportal.auth"]["level"] == "substantial"
+    assert _failed("step_up_other_person")
+
+
+def test_cancel_at_the_provider(client, family, bankid):
+    response, _ = provider_login(client, family["kari"].national_id, action="deny")
+    assert response.status_code == 400 and "Innloggingen med BankID ble avbrutt." in response.content.decode()
+    assert _failed("cancelled")
+
+
+def test_replayed_and_wrong_state_are_refused(client, family, kari_account, bankid):
+    started = client.get("/logg-inn/bankid/")
+    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    callback = answer.headers["location"]
+    tampered = callback.replace("state=", "state=x")
+    assert client.get(tampered).status_code == 400 and _failed("bad_state")
+    other = Client()
+    assert other.get(callback).status_code == 400  # another browser: no state in its session
+    provider_login(client, family["kari"].national_id)  # a fresh login works
+    client.post("/logg-ut/")
+    replay = client.get(callback)
+    assert replay.status_code == 400 and "_auth_user_id" not in client.session
+
+
+def test_wrong_iss_response_parameter_is_refused(client, family, kari_account, bankid):
+    started = client.get("/logg-inn/bankid/")
+    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    response = client.get(answer.headers["location"] + "&iss=https%3A%2F%2Fevil.example")
+    assert response.status_code == 400 and _failed("bad_iss")
+
+
+@pytest.mark.parametrize(
+    ("transform", "name"),
+    [
+        (forged_with_own_key, "signed with another key"),
+        (unsigned, "alg none"),
+        (lambda header, claims: "not.a.token", "garbage"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_forged_id_tokens_are_refused(client, family, kari_account, bankid, transform, name):
+    bankid.transform = transform
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400, name
+    assert "Innloggingen kunne ikke bekreftes." in response.content.decode()
+    assert "_auth_user_id" not in client.session and _failed("bad_id_token")
+
+
+def test_id_token_with_another_nonce_is_refused(client, family, kari_account, bankid):
+    started = client.get("/logg-inn/bankid/")
+    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    session = client.session
+    session["eportal.oidc"] = {**session["eportal.oidc"], "nonce": "another-nonce"}
+    session.save()
+    response = client.get(answer.headers["location"])  # the provider's own signature, the old nonce
+    assert response.status_code == 400 and _failed("bad_id_token")
+
+
+def test_expired_id_token_is_refused(client, family, kari_account, bankid, settings):
+    expired_provider = demo_provider.make_app(token_lifetime=datetime.timedelta(seconds=-300))
+    with demo_provider.running(expired_provider) as base_url:
+        settings.EPORTAL_OIDC_DISCOVERY_URL = f"{base_url}/.well-known/openid-configuration"
+        response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400 and _failed("bad_id_token")
+
+
+def test_issuer_must_match_exactly(client, family, kari_account, bankid, settings):
+    from eportal.accounts import oidc
+
+    metadata = {**oidc.metadata(), "issuer": f"{bankid.base_url}/other"}
+    cache.set(f"eportal.oidc.metadata.{settings.EPORTAL_OIDC_DISCOVERY_URL}", metadata, 60)
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400 and _failed("bad_id_token")
+
+
+def test_wrong_audience_is_refused(client, family, kari_account, bankid):
+    # The provider signs whatever client id asks; a token for another client must not log in here.
+    started = client.get("/logg-inn/bankid/")
+    other_client_url = started["Location"].replace("client_id=eportal-test", "client_id=another-client")
+    answer = httpx.post(other_client_url, data={"sub": family["kari"].national_id})
+    response = client.get(answer.headers["location"])
+    assert response.status_code == 400 and "_auth_user_id" not in client.session
+
+
+def test_missing_national_id_claim_is_refused(client, family, bankid, settings):
+    settings.EPORTAL_OIDC_NATIONAL_ID_CLAIM = "pid"  # the provider sends nnin_altsub only
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400 and "fødselsnummer" in response.content.decode()
+    assert _failed("no_national_id")
+
+
+def test_unknown_acr_is_refused(client, family, bankid, settings):
+    settings.EPORTAL_OIDC_PRESET = "idporten"
+    settings.EPORTAL_OIDC_NATIONAL_ID_CLAIM = "nnin_altsub"
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400 and _failed("unknown_acr")
+
+
+def test_provider_down_or_slow_gives_a_clear_message(client, family, bankid, settings):
+    settings.EPORTAL_OIDC_DISCOVERY_URL = "http://127.0.0.1:9/.well-known/openid-configuration"
+    response = client.get("/logg-inn/bankid/")
+    assert response.status_code == 503 and "BankID svarer ikke akkurat nå." in response.content.decode()
+    settings.EPORTAL_OIDC_DISCOVERY_URL = f"{bankid.base_url}/.well-known/openid-configuration"
+    started = client.get("/logg-inn/bankid/")
+    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    settings.EPORTAL_OIDC_TIMEOUT_SECONDS = 0.3
+    bankid.delay = 0.6
+    response = client.get(answer.headers["location"])
+    assert response.status_code == 400 and "BankID svarer ikke akkurat nå." in response.content.decode()
+    assert _failed("provider_unavailable")
+
+
+def test_bankid_not_configured_says_so(client, family, settings):
+    settings.EPORTAL_OIDC_DISCOVERY_URL = ""
+    assert "ikke satt opp" in client.get("/logg-inn/").content.decode()
+    assert client.get("/logg-inn/bankid/").status_code == 503
+
+
+def test_logout_ends_the_provider_session_too(client, family, kari_account, bankid):
+    provider_login(client, family["kari"].national_id)
+    response = client.post("/logg-ut/")
+    assert response.status_code == 302 and response["Location"].startswith(f"{bankid.base_url}/oauth2/end_session?")
+    assert "id_token_hint=" in response["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_tampered_callbacks_never_give_a_500(client, family, bankid):
+    for query in ["", "?code=x", "?state=x", "?code=x&state=y", "?error=server_error", "?code=" + "a" * 5000]:
+        assert client.get("/logg-inn/bankid/retur/" + query).status_code == 400
+
+
+def _high_view(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("high")
+
+
+urlpatterns = [path("test/hoy/", assurance.requires_level(assurance.HIGH)(_high_view))]
+
+
+@pytest.fixture(autouse=True)
+def _high_test_url(settings):
+    from eportal import urls
+
+    settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [*urlpatterns, *urls.urlpatterns]})
