@@ -299,6 +299,7 @@ def demo_banner(base_url: str) -> str:
         lines.append(f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})")
     lines += [
         "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
+        "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
         "",
         "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
         "  "
