@@ -225,6 +225,8 @@ def test_bankid_not_configured_says_so(client, family, settings):
 
 def test_logout_ends_the_provider_session_too(client, family, kari_account, bankid):
     provider_login(client, family["kari"].national_id)
+    csp = client.get("/min-side/")["Content-Security-Policy"]
+    assert f"form-action 'self' {bankid.base_url}" in csp  # the logout form may be followed there
     response = client.post("/logg-ut/")
     assert response.status_code == 302 and response["Location"].startswith(f"{bankid.base_url}/oauth2/end_session?")
     assert "id_token_hint=" in response["Location"]

@@ -86,9 +86,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "eportal.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After CSP, so that its answers pass it on their way out (it may widen form-action for BankID logout).
+    "eportal.accounts.middleware.SessionPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from . import assurance
+from . import assurance, oidc
 from .models import AccountSession
 
 LAST_SEEN_RESOLUTION_SECONDS = 60
@@ -29,6 +29,11 @@ class SessionPolicyMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store on everything a logged-in person sees
+            if assurance.session_auth(request).get("id_token"):
+                # The logout form is followed to the provider's end-session page: let the CSP allow that.
+                origin = oidc.end_session_origin()
+                if origin:
+                    response._csp_update = {"form-action": [origin]}
         return response
 
     @staticmethod

@@ -259,6 +259,17 @@ def verify_id_token(id_token: str, *, nonce: str) -> dict:
     return token.claims
 
 
+def end_session_origin() -> str | None:
+    try:
+        endpoint = metadata().get("end_session_endpoint")
+    except OidcError:
+        return None
+    if not isinstance(endpoint, str):
+        return None
+    url = httpx.URL(endpoint)
+    return f"{url.scheme}://{url.netloc.decode()}"
+
+
 def end_session_url(id_token: str, post_logout_redirect_uri: str) -> str | None:
     """Where to send the browser to end the provider's session too, where it supports that."""
     try:

@@ -1,0 +1,70 @@
+"""The BankID button end to end in Chromium, against a real OpenID Connect provider on loopback."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from eportal.accounts import demo_provider
+from eportal.accounts.models import User
+
+from .account_steps import h1, listed_patient, local_mobile, session_cookie
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def provider(settings):
+    with demo_provider.running() as base_url:
+        settings.EPORTAL_OIDC_DISCOVERY_URL = f"{base_url}/.well-known/openid-configuration"
+        settings.EPORTAL_OIDC_CLIENT_ID = "eportal-e2e"
+        settings.EPORTAL_OIDC_CLIENT_SECRET = "e2e-secret"
+        cache.clear()
+        yield base_url
+        cache.clear()
+
+
+def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_context, live_server, clinic, provider):
+    patient = listed_patient()
+    origin = live_server.url.rstrip("/")
+    context = new_context(locale="nb-NO", viewport={"width": 1280, "height": 800})
+    # Only the portal and the provider: the provider page's CDN stylesheet is not fetched.
+    context.route(lambda url: not url.startswith((origin + "/", provider + "/")), lambda route: route.abort())
+    page = context.new_page()
+
+    page.goto(origin + "/")
+    page.get_by_role("link", name="Logg inn").first.click()
+    bankid = page.locator("section", has=page.get_by_role("heading", name="BankID", exact=True))
+    expect(bankid.get_by_text("NB ! BankID er påkrevd for bruk av eKonsultasjon")).to_be_visible()
+    bankid.get_by_role("link", name="VELG").click()
+
+    # The provider's own login page: the demo user types the patient's fødselsnummer as the user.
+    expect(page).to_have_url(re.compile(rf"^{re.escape(provider)}/oauth2/authorize\?"))
+    page.locator("input[name=sub]").fill(patient.national_id)
+    page.get_by_role("button", name="Authorize").click()
+
+    expect(page).to_have_url(re.compile(r"/logg-inn/bankid/ny-bruker/$"))
+    expect(h1(page)).to_have_text("Mine opplysninger")
+    expect(page.get_by_text(patient.national_id)).to_be_visible()
+    page.get_by_label("E-post", exact=True).fill("sigrid@example.com")
+    page.get_by_label("Mobiltelefon", exact=True).fill(local_mobile(patient.mobile))
+    page.get_by_label(re.compile(r"^\*Jeg godkjenner bruk av e-post og SMS")).check()
+    before = session_cookie(context)
+    page.get_by_role("button", name="OPPRETT NY BRUKER").click()
+
+    expect(page).to_have_url(re.compile(r"/min-side/$"))
+    expect(page.get_by_text("Hei, Sigrid Bakken")).to_be_visible()
+    expect(page.get_by_text("BankID", exact=True)).to_be_visible()  # how this session logged in
+    assert session_cookie(context) != before
+    user = User.objects.get(national_id=patient.national_id)
+    assert user.is_active and user.pending_email == "sigrid@example.com"
+
+    # Logging out ends the provider's session too, then comes back to the portal.
+    page.get_by_role("button", name="Logg ut").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(provider)}/oauth2/end_session\?"))
+    page.get_by_role("button", name="End session").click()
+    expect(page).to_have_url(origin + "/")
+    page.goto(origin + "/min-side/")
+    expect(page).to_have_url(re.compile(r"/logg-inn/\?next=/min-side/$"))
+    context.close()
