@@ -1,11 +1,8 @@
 import pytest
 
-from eportal.i18n import compile_catalogues
 from eportal.notifications import backends
 
 pytest_plugins = ["tests.accounts_fixtures", "tests.oidc_fixtures"]
-
-compile_catalogues()
 
 
 @pytest.fixture(autouse=True)
