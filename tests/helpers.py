@@ -3,17 +3,27 @@
 import re
 
 from django.core import mail
-from django.core.management import call_command
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from eportal.clinic.demo import STAFF_PASSWORD
 from eportal.notifications import backends
 
 
 def run_tasks() -> None:
-    """Run the background jobs that are due, as `eportal worker --batch` would."""
-    call_command("db_worker", batch=True, startup_delay=False, queue_name="*", verbosity=0)
+    """Run the background jobs that are due with the worker's own code, as `eportal worker` would.
+
+    The worker's loop itself (`db_worker --batch`) is not used here: between jobs it closes database
+    connections that are inside a transaction, which is where each test runs."""
+    worker = Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="tests", excluded_queue_names=[],
+    )  # fmt: skip
+    while (job := DBTaskResult.objects.ready().first()) is not None:
+        job.claim(worker.worker_id)
+        worker.run_task(job)
 
 
 def last_email_link(to: str | None = None) -> str:
