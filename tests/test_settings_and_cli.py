@@ -55,12 +55,14 @@ def test_production_runs_with_a_real_key_no_debug_and_hardened_cookies(tmp_path)
     code = (
         "from django.conf import settings as s; print(s.DEBUG, s.EPORTAL_ALLOW_SYNTHETIC_IDS, s.SESSION_COOKIE_NAME, "
         "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_NAME, "
-        "s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_AGE)"
+        "s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_AGE, "
+        "s.PASSWORD_HASHERS[0].rsplit('.', 1)[1])"
     )
     result = eportal("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-11:] == [
+    assert result.stdout.split()[-12:] == [
         "False", "False", "__Host-sessionid", "True", "True", "Lax", "__Host-csrftoken", "True", "31536000", "True", "1800",
+        "Argon2PasswordHasher",
     ]  # fmt: skip
 
 
