@@ -259,28 +259,27 @@ def verify_id_token(id_token: str, *, nonce: str) -> dict:
     return token.claims
 
 
-def end_session_origin() -> str | None:
+def _end_session_endpoint() -> httpx.URL | None:
     try:
         endpoint = metadata().get("end_session_endpoint")
     except OidcError:
         return None
-    if not isinstance(endpoint, str):
-        return None
-    url = httpx.URL(endpoint)
-    return f"{url.scheme}://{url.netloc.decode()}"
+    return httpx.URL(endpoint) if isinstance(endpoint, str) else None
+
+
+def end_session_origin() -> str | None:
+    endpoint = _end_session_endpoint()
+    return f"{endpoint.scheme}://{endpoint.netloc.decode()}" if endpoint else None
 
 
 def end_session_url(id_token: str, post_logout_redirect_uri: str) -> str | None:
     """Where to send the browser to end the provider's session too, where it supports that."""
-    try:
-        endpoint = metadata().get("end_session_endpoint")
-    except OidcError:
-        return None
-    if not isinstance(endpoint, str):
+    endpoint = _end_session_endpoint()
+    if endpoint is None:
         return None
     params = {
         "id_token_hint": id_token,
         "post_logout_redirect_uri": post_logout_redirect_uri,
         "client_id": settings.EPORTAL_OIDC_CLIENT_ID,
     }
-    return str(httpx.URL(endpoint, params=params))
+    return str(endpoint.copy_merge_params(params))

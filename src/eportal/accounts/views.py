@@ -1,6 +1,7 @@
 """Thin views: parse with a form, call one service, render or redirect."""
 
 import django_otp
+from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -17,6 +18,15 @@ from . import assurance, forms, oidc, services
 from .models import OneTimeCode
 
 LINK_SESSION_KEY = "eportal.link"
+
+
+def form_page(request, template: str, context: dict):
+    """Render a page with forms: 400 when it shows an error or a refused form, so a refusal is visible
+    to the browser, the app and the tests alike."""
+    failed = context.get("error") or any(
+        value.errors for value in context.values() if isinstance(value, django_forms.BaseForm)
+    )
+    return render(request, template, context, status=400 if failed else 200)
 
 
 def _sms_price():
@@ -64,7 +74,7 @@ def login_sms(request):
     elif request.method == "GET" and _safe_next(request):
         request.session["eportal.next"] = _safe_next(request)
     context = {"form": form, "error": error, "sms_price": _sms_price()}
-    return render(request, "accounts/login_sms.html", context, status=400 if error or form.errors else 200)
+    return form_page(request, "accounts/login_sms.html", context)
 
 
 def _safe_next(request) -> str:
@@ -89,12 +99,7 @@ def login_code(request):
             error = str(exc)
         else:
             return redirect(next_url)
-    return render(
-        request,
-        "accounts/login_code.html",
-        {"form": form, "error": error},
-        status=400 if error or form.errors else 200,
-    )
+    return form_page(request, "accounts/login_code.html", {"form": form, "error": error})
 
 
 @require_POST
@@ -139,7 +144,7 @@ def register(request):
         )
         return redirect("accounts:registered")
     context = {"form": form}
-    return render(request, "accounts/register.html", context, status=400 if form.errors else 200)
+    return form_page(request, "accounts/register.html", context)
 
 
 def registered(request):
@@ -184,7 +189,7 @@ def resend_activation(request):
             request=request, national_id=form.cleaned_data["national_id"], email=form.cleaned_data["email"]
         )
         return redirect("accounts:registered")
-    return render(request, "accounts/bad_link.html", {"form": form, "reason": ""}, status=400 if form.errors else 200)
+    return form_page(request, "accounts/bad_link.html", {"form": form, "reason": ""})
 
 
 # Help with login: forgotten password -------------------------------------------------------
@@ -196,7 +201,7 @@ def login_help(request):
         services.request_password_reset(request=request, national_id=form.cleaned_data["national_id"])
         return render(request, "accounts/reset_sent.html")
     context = {"form": form, "sms_price": _sms_price(), "clinic": get_clinic()}
-    return render(request, "accounts/login_help.html", context, status=400 if form.errors else 200)
+    return form_page(request, "accounts/login_help.html", context)
 
 
 def reset_link(request, uidb64, token):
@@ -236,7 +241,7 @@ def reset_confirm(request, uidb64):
                 messages.success(request, _("Your password is changed. Log in with the new password."))
                 return redirect("accounts:login-sms")
     context = {"form": form, "error": error, "code_sent": code_sent}
-    return render(request, "accounts/reset_confirm.html", context, status=400 if error or form.errors else 200)
+    return form_page(request, "accounts/reset_confirm.html", context)
 
 
 # Min side ----------------------------------------------------------------------------------
@@ -307,8 +312,7 @@ def my_details(request):
         "error": error,
         "clinic": get_clinic(),
     }
-    failed = error or email_form.errors or notice_form.errors
-    return render(request, "accounts/my_details.html", context, status=400 if failed else 200)
+    return form_page(request, "accounts/my_details.html", context)
 
 
 @patient_required
@@ -329,12 +333,7 @@ def change_password(request):
         else:
             messages.success(request, _("Your password is changed."))
             return redirect("accounts:my-page")
-    return render(
-        request,
-        "accounts/change_password.html",
-        {"form": form, "error": error},
-        status=400 if error or form.errors else 200,
-    )
+    return form_page(request, "accounts/change_password.html", {"form": form, "error": error})
 
 
 def confirm_email_link(request, uidb64, token):
@@ -375,7 +374,7 @@ def staff_login(request):
             django_otp.login(request, device)
             return redirect(_safe_next(request) or "admin:index")
     context = {"form": form, "error": error, "next": _safe_next(request)}
-    return render(request, "accounts/staff_login.html", context, status=400 if error or form.errors else 200)
+    return form_page(request, "accounts/staff_login.html", context)
 
 
 # BankID -------------------------------------------------------------------------------------
@@ -445,4 +444,4 @@ def bankid_new_user(request):
             )
             return redirect("accounts:my-page")
     context = {"form": form, "error": error, "national_id": pending["national_id"]}
-    return render(request, "accounts/bankid_new_user.html", context, status=400 if error or form.errors else 200)
+    return form_page(request, "accounts/bankid_new_user.html", context)
