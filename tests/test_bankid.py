@@ -252,3 +252,22 @@ def _high_test_url(settings):
     from eportal import urls
 
     settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [*urlpatterns, *urls.urlpatterns]})
+
+
+def test_private_key_jwt_client_authentication(client, family, kari_account, bankid, settings, tmp_path):
+    """ID-porten wants private_key_jwt: the token request carries an assertion signed with our key."""
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import RSAKey
+
+    key = RSAKey.generate_key(2048)
+    key_file = tmp_path / "client-key.pem"
+    key_file.write_bytes(key.as_pem(private=True))
+    settings.EPORTAL_OIDC_PRIVATE_KEY_FILE = str(key_file)
+    provider_login(client, family["kari"].national_id)
+    token_request = bankid.token_requests[-1]
+    assert token_request["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    assertion = jose_jwt.decode(token_request["client_assertion"], key, algorithms=["RS256"])
+    assert assertion.claims["iss"] == assertion.claims["sub"] == "eportal-test"
+    assert assertion.claims["aud"] == f"{bankid.base_url}/oauth2/token"
+    assert assertion.claims["exp"] - assertion.claims["iat"] <= 60
+    assert "client_secret" not in token_request
