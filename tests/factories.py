@@ -11,8 +11,17 @@ _rng = random.Random(4711)
 _mobiles = itertools.count(91000001)
 
 
-def national_id(born=datetime.date(1980, 5, 17)) -> str:
-    return synthetic_national_id(born, rng=_rng)
+_used: set[str] = set()
+
+
+def national_id(born: datetime.date | None = None) -> str:
+    """A synthetic fødselsnummer not handed out before in this test run (an adult's unless `born`)."""
+    while True:
+        day = born or datetime.date(1950, 1, 1) + datetime.timedelta(days=_rng.randrange(50 * 365))
+        number = synthetic_national_id(day, rng=_rng)
+        if number not in _used:
+            _used.add(number)
+            return number
 
 
 def mobile() -> str:

@@ -9,3 +9,9 @@ from eportal.settings import *  # noqa: E402,F403
 
 # Before Django starts: the first translation it loads is cached for the whole run.
 compile_catalogues()
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: concurrent tests then lock as SQLite does in production.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"eportal-test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "eportal.accounts",
     "eportal.clinic",
+    "eportal.booking",
     "eportal.notifications",
     "eportal.audit",
 ]
@@ -127,7 +128,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": env("EPORTAL_TEST_SQLITE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -173,6 +173,13 @@ EPORTAL_SMS_CAP_IP_DAY = int(env("EPORTAL_SMS_CAP_IP_DAY", "50"))
 EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
+
+# Booking (issue 5): how far ahead slots are made, how many future online bookings a patient may
+# hold, and the cancellation deadline before which a patient may cancel online.
+EPORTAL_BOOKING_HORIZON_DAYS = int(env("EPORTAL_BOOKING_HORIZON_DAYS", "56"))
+EPORTAL_BOOKING_MAX_FUTURE = int(env("EPORTAL_BOOKING_MAX_FUTURE", "2"))
+EPORTAL_CANCEL_DEADLINE_HOURS = int(env("EPORTAL_CANCEL_DEADLINE_HOURS", "24"))
+EPORTAL_BOOKING_ANY_PRACTITIONER = env_bool("EPORTAL_BOOKING_ANY_PRACTITIONER", False)
 
 # BankID / ID-porten through OpenID Connect (README: "BankID"). Unset discovery URL: BankID is off.
 EPORTAL_OIDC_PRESET = env("EPORTAL_OIDC_PRESET", "bankid")

@@ -1,0 +1,1 @@
+"""Appointments: types, weekly schedules, slots, booking and cancellation."""

@@ -1,0 +1,123 @@
+"""Appointment types, the weekly schedule that makes slots, and the appointments booked in them.
+
+The database holds the rule that matters most: one active appointment per slot.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from eportal.clinic.models import ListPatient, Practitioner
+
+
+class AppointmentType(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    practitioner_role = models.CharField(
+        _("booked with"), max_length=10, choices=Practitioner.Role.choices, default=Practitioner.Role.GP
+    )
+    bookable_online = models.BooleanField(_("bookable online"), default=True)
+    reason_required = models.BooleanField(_("reason required"), default=True)
+    shown_to_patients = models.BooleanField(_("shown to patients"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("appointment type")
+        verbose_name_plural = _("appointment types")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=240), name="appointment_duration_sane"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WeeklySchedule(models.Model):
+    """A weekly block of one practitioner's time for one appointment type, cut into slots of its length."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, verbose_name=_("practitioner"), on_delete=models.CASCADE, related_name="weekly_schedules"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                               (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+    )  # fmt: skip
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("to"))
+    appointment_type = models.ForeignKey(AppointmentType, verbose_name=_("appointment type"), on_delete=models.PROTECT)
+    online = models.BooleanField(_("released for online booking"), default=True)
+
+    class Meta:
+        verbose_name = _("weekly schedule block")
+        verbose_name_plural = _("weekly schedule")
+        ordering = ["practitioner", "weekday", "starts"]
+        constraints = [models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="schedule_block_in_order")]
+
+    def __str__(self):
+        return f"{self.practitioner} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class Absence(models.Model):
+    """A practitioner's absence, or (no practitioner) a day the whole clinic is closed."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, verbose_name=_("practitioner"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("absence or holiday")
+        verbose_name_plural = _("absences and holidays")
+        constraints = [models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="absence_in_order")]
+
+    def __str__(self):
+        return f"{self.practitioner or _('The clinic')} {self.first_day}–{self.last_day}"
+
+
+class Slot(models.Model):
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="slots")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    online = models.BooleanField(default=True)
+    blocked = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practitioner", "starts_at"], name="one_slot_per_practitioner_and_time"),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_in_order"),
+        ]
+        indexes = [models.Index(fields=["appointment_type", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.practitioner} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Appointment(models.Model):
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(ListPatient, on_delete=models.PROTECT, related_name="appointments")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # The rule that matters most lives in the database: one active appointment per slot.
+            models.UniqueConstraint(
+                fields=["slot"], condition=Q(cancelled_at__isnull=True), name="one_active_appointment_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "cancelled_at"])]
+
+    def __str__(self):
+        return f"{self.slot} ({self.patient})"
