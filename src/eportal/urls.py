@@ -23,6 +23,7 @@ admin.site.login = _admin_login
 urlpatterns = [
     path("", include("eportal.clinic.urls")),
     path("", include("eportal.accounts.urls")),
+    path("", include("eportal.booking.urls")),
     path("personale/admin/", admin.site.urls),
     path("demo/utboks/", demo_outbox, name="demo-outbox"),
 ]

@@ -109,6 +109,7 @@ class Appointment(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

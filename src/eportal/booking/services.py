@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient
 
+from . import notices
 from .models import Absence, Appointment, Slot, WeeklySchedule
 
 
@@ -67,6 +68,24 @@ def generate_slots(*, first_day: datetime.date, days: int) -> int:
     return Slot.objects.count() - before
 
 
+def send_due_reminders(*, now=None) -> int:
+    """Remind about appointments starting within EPORTAL_REMINDER_HOURS, once each."""
+    now = now or timezone.now()
+    due = Appointment.objects.select_related("slot", "patient").filter(
+        cancelled_at__isnull=True,
+        reminded_at__isnull=True,
+        slot__starts_at__gt=now,
+        slot__starts_at__lte=now + datetime.timedelta(hours=settings.EPORTAL_REMINDER_HOURS),
+    )
+    count = 0
+    for appointment in due:
+        with transaction.atomic():
+            if Appointment.objects.filter(pk=appointment.pk, reminded_at__isnull=True).update(reminded_at=now):
+                notices.reminder(appointment)
+                count += 1
+    return count
+
+
 def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
     return appointment.slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
 
@@ -109,6 +128,7 @@ def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, req
             )
     except IntegrityError:
         raise BookingError(_taken()) from None
+    notices.booked(appointment)
     record_event(
         "appointment_booked",
         actor=f"user:{booked_by.pk}" if booked_by else "staff",
@@ -136,6 +156,7 @@ def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_b
         raise BookingError(_("The deadline for cancelling online has passed. Call the clinic."))
     appointment.cancelled_at, appointment.cancelled_by = now, cancelled_by
     appointment.save(update_fields=["cancelled_at", "cancelled_by"])
+    notices.cancelled(appointment)
     record_event(
         "appointment_cancelled",
         actor=f"user:{cancelled_by.pk}" if cancelled_by else "staff",

@@ -267,6 +267,9 @@ def seed_demo_clinic() -> dict[str, int]:
     if staff is None:
         staff = user_model.objects.create_superuser(STAFF_USERNAME, "", STAFF_PASSWORD)
     TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True})
+    from eportal.booking.demo import seed_booking
+
+    seed_booking()
     return {
         "practitioners": Practitioner.objects.count(),
         "patients": ListPatient.objects.count(),

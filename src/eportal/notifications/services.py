@@ -75,3 +75,10 @@ def queue_email(*, to: str, subject: str, body: str) -> None:
 
 def deliver_email(*, to: str, subject: str, body: str) -> None:
     send_mail(subject, body, None, [to])
+
+
+def queue_sms(*, to: str, text: str, user=None) -> None:
+    """Send a notice by SMS from the worker, in the caller's transaction like queue_email."""
+    from .tasks import send_sms_task
+
+    send_sms_task.enqueue(to=to, text=text, user_id=user.pk if user else None)

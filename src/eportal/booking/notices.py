@@ -1,0 +1,72 @@
+"""What a patient is told about an appointment, by SMS and e-mail as their choices say.
+
+Only the clinic, the day, the time and the cancellation rule: never the reason or the type, which
+could tell a condition.
+"""
+
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from eportal.accounts.models import User
+from eportal.clinic.selectors import get_clinic, registered_mobiles
+from eportal.notifications.services import queue_email, queue_sms
+
+
+def when(appointment) -> str:
+    local = timezone.localtime(appointment.slot.starts_at)
+    return f"{formats.date_format(local, 'l j. F')} kl. {local:%H:%M}"
+
+
+def deadline_rule() -> str:
+    return _("Cancel at least %(hours)d hours before, otherwise the clinic may charge a fee of NOK %(fee)s.") % {
+        "hours": settings.EPORTAL_CANCEL_DEADLINE_HOURS,
+        "fee": settings.EPORTAL_NO_SHOW_FEE_NOK,
+    }
+
+
+def _tell(appointment, subject: str, text: str) -> None:
+    patient = appointment.patient
+    user = User.objects.filter(national_id=patient.national_id, is_active=True).first()
+    if user is None:
+        return
+    if user.notify_by_email and user.email:
+        queue_email(to=user.email, subject=subject, body=text)
+    mobiles = registered_mobiles(patient)
+    if user.notify_by_sms and mobiles:
+        queue_sms(to=mobiles[0], text=text, user=user)
+
+
+def booked(appointment) -> None:
+    clinic = get_clinic().name
+    _tell(
+        appointment,
+        _("Appointment booked at %(clinic)s") % {"clinic": clinic},
+        _("Your appointment at %(clinic)s is booked: %(when)s. %(rule)s")
+        % {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
+    )
+
+
+def cancelled(appointment, *, by_clinic: bool = False) -> None:
+    clinic = get_clinic().name
+    text = (
+        _("%(clinic)s has had to cancel your appointment %(when)s. Contact us to find a new time.")
+        if by_clinic
+        else _("Your appointment at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
+    )
+    at = timezone.localtime(appointment.cancelled_at).strftime("%d.%m.%Y %H:%M")
+    _tell(
+        appointment,
+        _("Appointment cancelled at %(clinic)s") % {"clinic": clinic},
+        text % {"clinic": clinic, "when": when(appointment), "at": at},
+    )
+
+
+def reminder(appointment) -> None:
+    clinic = get_clinic().name
+    _tell(
+        appointment,
+        _("Reminder: appointment at %(clinic)s") % {"clinic": clinic},
+        _("Reminder: you have an appointment at %(clinic)s %(when)s. %(rule)s")
+        % {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
+    )

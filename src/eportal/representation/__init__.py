@@ -1,0 +1,1 @@
+"""Acting on behalf of another patient: the one access check every patient page goes through."""
