@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from eportal.notifications import backends
 
@@ -6,7 +7,9 @@ pytest_plugins = ["tests.accounts_fixtures", "tests.oidc_fixtures"]
 
 
 @pytest.fixture(autouse=True)
-def _empty_sms_outbox():
+def _fresh_outbox_and_cache():
+    """Each test starts with no SMS sent and no counters (throttles, cached provider metadata)."""
     backends.sms_outbox.clear()
+    cache.clear()
     yield
     backends.sms_outbox.clear()

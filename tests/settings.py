@@ -10,6 +10,9 @@ from eportal.settings import *  # noqa: E402,F403
 # Before Django starts: the first translation it loads is cached for the whole run.
 compile_catalogues()
 
+# The concurrency tests open many connections at once: give each back when its request or job ends.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: concurrent tests then lock as SQLite does in production.
     import tempfile

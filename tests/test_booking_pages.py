@@ -160,8 +160,18 @@ def busy_server(transactional_db):
     class Server(ThreadedWSGIServer):
         request_queue_size = 256
 
+    django_app = get_wsgi_application()
+    pool = threading.BoundedSemaphore(40)  # an app server's threads: at most 40 database connections at once
+
+    def app(environ, start_response):
+        with pool:
+            response = django_app(environ, start_response)
+            body = b"".join(response)
+            response.close()  # request_finished: the request's database connection closes here
+        return [body]
+
     server = Server(("127.0.0.1", 0), WSGIRequestHandler, allow_reuse_address=False)
-    server.set_app(get_wsgi_application())
+    server.set_app(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -90,7 +90,15 @@ def _serve(args: list[str]) -> None:
     bind = os.environ.get("EPORTAL_BIND", "127.0.0.1:8000")
     workers = os.environ.get("EPORTAL_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
     command = [sys.executable, "-m", "gunicorn", "eportal.wsgi:application", "--bind", bind]
-    command += ["--workers", workers, "--access-logfile", "-", *args]
+    command += [
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "--logger-class",
+        "eportal.gunicorn_logging.RedactingLogger",
+    ]
+    command += args
     os.execv(sys.executable, command)  # noqa: S606 - replace this process with gunicorn
 
 

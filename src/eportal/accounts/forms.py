@@ -141,14 +141,26 @@ class ResetPasswordForm(NewPasswordMixin, CodeForm):
 
 
 class ChangePasswordForm(ResetPasswordForm):
+    """After a BankID login at the high level the current password is not asked for."""
+
     current_password = _password_field(_("Current password"), "current-password")
     code = None
     field_order = ["current_password", "new_password1", "new_password2"]
+
+    def __init__(self, *args, high: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if high:
+            del self.fields["current_password"]
 
 
 class EmailChangeForm(PortalForm):
     new_email = forms.EmailField(label=_("New e-mail"), max_length=254)
     password = _password_field(_("Password"), "current-password")
+
+    def __init__(self, *args, high: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if high:
+            del self.fields["password"]
 
 
 class NoticePreferencesForm(PortalForm):

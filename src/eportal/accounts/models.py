@@ -48,6 +48,9 @@ class OneTimeCode(models.Model):
     # The attempt's id is kept in the browser's session: the code works only there.
     attempt_id = models.CharField(max_length=64, unique=True)
     code_hmac = models.CharField(max_length=64)
+    # A keyed hash of the account's password and state when the code was asked for: a password change,
+    # reset or disabling in between voids the attempt.
+    account_state = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)

@@ -9,6 +9,7 @@ import datetime
 import secrets
 import time
 from importlib import import_module
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, password_validation, update_session_auth_hash
@@ -28,7 +29,7 @@ from eportal.clinic.selectors import get_clinic, listed_patient, registered_mobi
 from eportal.notifications.backends import SmsNotSent
 from eportal.notifications.models import SmsLedgerEntry
 from eportal.notifications.services import queue_email, send_sms
-from eportal.web import client_ip, user_agent
+from eportal.web import client_ip, client_network, throttled, user_agent
 
 from . import assurance
 from .models import AccountSession, OneTimeCode, User
@@ -58,8 +59,13 @@ def _audit(action: str, user: User, **fields) -> None:
     record_event(action, actor=_actor(user), actor_user=user, **fields)
 
 
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
+def _absolute(base, path: str) -> str:
+    """A full link for an e-mail: `base` is the request, or its site root when a job writes the e-mail."""
+    return base.build_absolute_uri(path) if hasattr(base, "build_absolute_uri") else urljoin(base, path)
+
+
+def site_root(request) -> str:
+    return request.build_absolute_uri("/")
 
 
 def _uid(user) -> str:
@@ -81,8 +87,8 @@ def validate_new_password(password: str, user: User, patient=None) -> None:
 # Registration ---------------------------------------------------------------------------------
 
 
-def _send_activation(request, user: User) -> None:
-    link = _absolute(request, reverse("accounts:activate", args=[_uid(user), activation_token.make(user)]))
+def _send_activation(base, user: User) -> None:
+    link = _absolute(base, reverse("accounts:activate", args=[_uid(user), activation_token.make(user)]))
     clinic = get_clinic().name
     queue_email(
         to=user.email,
@@ -100,6 +106,8 @@ def register_account(*, request, national_id: str, email: str, mobile: str, pass
     """Create an inactive account and send the activation link, if the person is on the list and the
     mobile is the one the clinic registered. The caller shows the same page whatever happened."""
     hashed = make_password(password)  # on every path, so the answer takes as long whatever happened
+    if throttled(request, "registration", limit=20, seconds=3600):
+        return  # a flood of e-mails from one address is dropped; the page says the same
     patient = listed_patient(national_id)
     existing = User.objects.filter(national_id=national_id).first()
     if patient is None:
@@ -181,15 +189,47 @@ def activate_account(*, request, user: User | None, token: str) -> User:
     return user
 
 
-@transaction.atomic
 def resend_activation(*, request, national_id: str, email: str) -> None:
-    """A new activation link, if an inactive account has this number and e-mail. Same answer always."""
+    """Ask for a new activation link. The lookup runs in the worker, so the answer is the same, as fast,
+    whether or not an account exists; a flood from one address or for one number is dropped."""
+    if throttled(request, "activation", limit=10, seconds=3600) or throttled(
+        request, "activation-number", limit=3, seconds=3600, key=national_id
+    ):
+        return
+    from .tasks import resend_activation_task
+
+    resend_activation_task.enqueue(national_id=national_id, email=email, base_url=site_root(request))
+
+
+@transaction.atomic
+def send_new_activation_link(*, national_id: str, email: str, base_url: str) -> None:
+    """The worker's half: a new link, if an inactive account has this number and e-mail."""
     user = User.objects.filter(national_id=national_id, is_active=False).first()
     if user is not None and user.email.casefold() == email.casefold():
-        _send_activation(request, user)
+        _send_activation(base_url, user)
 
 
 # One-time codes -------------------------------------------------------------------------------
+
+
+PENDING_ATTEMPT_SECONDS = 15 * 60
+
+
+def _account_state(user: User) -> str:
+    return salted_hmac(
+        "eportal.accounts.code-state", f"{user.password}|{user.is_active}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _attempt_still_valid(pending: OneTimeCode) -> bool:
+    """The login attempt a code belongs to is void once the account changed or after 15 minutes."""
+    user = pending.user
+    fresh = (timezone.now() - pending.created_at).total_seconds() <= PENDING_ATTEMPT_SECONDS
+    return fresh and user.is_active and constant_time_compare(pending.account_state, _account_state(user))
+
+
+def close_open_codes(user: User) -> None:
+    OneTimeCode.objects.filter(user=user, closed_at__isnull=True).update(closed_at=timezone.now())
 
 
 def _code_hmac(attempt_id: str, code: str) -> str:
@@ -220,7 +260,7 @@ def issue_code(*, request, user: User, purpose: str) -> None:
         "code": code,
     }
     try:
-        send_sms(to=mobile, text=text, purpose=SMS_PURPOSES[purpose], user=user, ip=client_ip(request))
+        send_sms(to=mobile, text=text, purpose=SMS_PURPOSES[purpose], user=user, ip=client_network(request))
     except SmsNotSent as exc:
         _audit(
             "code_not_sent",
@@ -234,6 +274,7 @@ def issue_code(*, request, user: User, purpose: str) -> None:
         purpose=purpose,
         attempt_id=attempt_id,
         code_hmac=_code_hmac(attempt_id, code),
+        account_state=_account_state(user),
         expires_at=now + datetime.timedelta(seconds=settings.EPORTAL_CODE_VALID_SECONDS),
     )
     request.session[CODE_SESSION_KEYS[purpose]] = attempt_id
@@ -244,8 +285,8 @@ def pending_code_user(request, purpose: str) -> User | None:
     attempt_id = request.session.get(CODE_SESSION_KEYS[purpose])
     if not attempt_id:
         return None
-    pending = OneTimeCode.objects.select_related("user").filter(attempt_id=attempt_id).first()
-    return pending.user if pending else None
+    pending = OneTimeCode.objects.select_related("user").filter(attempt_id=attempt_id, purpose=purpose).first()
+    return pending.user if pending and _attempt_still_valid(pending) else None
 
 
 def check_code(*, request, purpose: str, code: str) -> User:
@@ -261,7 +302,12 @@ def check_code(*, request, purpose: str, code: str) -> User:
             .first()
         )
         now = timezone.now()
-        if pending is None or pending.closed_at is not None or pending.expires_at <= now:
+        if (
+            pending is None
+            or pending.closed_at is not None
+            or pending.expires_at <= now
+            or not _attempt_still_valid(pending)
+        ):
             raise AccountError(_("The code has expired or has been used. Ask for a new code."))
         user = pending.user
         if constant_time_compare(pending.code_hmac, _code_hmac(attempt_id, code)):
@@ -398,13 +444,25 @@ def _notify_credential_change(user: User, what: str) -> None:
     )
 
 
-@transaction.atomic
 def request_password_reset(*, request, national_id: str) -> None:
-    """E-mail a reset link to the account's own address. Same answer whether or not it exists."""
+    """Ask for a reset link by e-mail. Like resend_activation, the lookup runs in the worker: the
+    answer is the same, as fast, whether or not an account exists."""
+    if throttled(request, "reset", limit=10, seconds=3600) or throttled(
+        request, "reset-number", limit=3, seconds=3600, key=national_id
+    ):
+        return
+    from .tasks import password_reset_task
+
+    password_reset_task.enqueue(national_id=national_id, base_url=site_root(request))
+
+
+@transaction.atomic
+def send_reset_link(*, national_id: str, base_url: str) -> None:
+    """The worker's half: e-mail the link to the account's own address, if the account exists."""
     user = User.objects.filter(national_id=national_id, is_active=True).first()
     if user is None:
         return
-    link = _absolute(request, reverse("accounts:reset", args=[_uid(user), reset_token.make(user)]))
+    link = _absolute(base_url, reverse("accounts:reset", args=[_uid(user), reset_token.make(user)]))
     queue_email(
         to=user.email,
         subject=_("New password for the e-portal"),
@@ -415,7 +473,7 @@ def request_password_reset(*, request, national_id: str) -> None:
         )
         % {"clinic": get_clinic().name, "link": link},
     )
-    _audit("password_reset_requested", user, request=request)
+    _audit("password_reset_requested", user)
 
 
 def check_reset_link(user: User | None, token: str) -> User:
@@ -433,6 +491,7 @@ def reset_password(*, request, user: User, token: str, code: str, new_password: 
     user.set_password(new_password)
     user.code_failures = 0
     user.save(update_fields=["password", "code_failures"])
+    close_open_codes(user)
     end_all_sessions(user)
     _audit("password_reset", user, request=request)
     _notify_credential_change(user, _("Your password in the e-portal was changed."))
@@ -440,10 +499,13 @@ def reset_password(*, request, user: User, token: str, code: str, new_password: 
 
 @transaction.atomic
 def change_password(*, request, user: User, current: str, new_password: str) -> None:
-    if not user.check_password(current):
+    """Needs the current password, or a high-level (BankID) login: so a patient whose account someone
+    else registered first can take it back with BankID."""
+    if not assurance.meets(request, assurance.HIGH) and not user.check_password(current):
         raise AccountError(_("The current password is wrong."))
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    close_open_codes(user)
     old_key = request.session.session_key
     end_all_sessions(user, except_key=old_key)
     update_session_auth_hash(request, user)  # gives this browser a new session id
@@ -454,8 +516,9 @@ def change_password(*, request, user: User, current: str, new_password: str) -> 
 
 @transaction.atomic
 def request_email_change(*, request, user: User, password: str, new_email: str) -> None:
-    """The new address gets a link; it takes effect when the link is used (needs the password now)."""
-    if not user.check_password(password):
+    """The new address gets a link; it takes effect when the link is used. Needs the password, or a
+    high-level (BankID) login, now."""
+    if not assurance.meets(request, assurance.HIGH) and not user.check_password(password):
         raise AccountError(_("The password is wrong."))
     user.pending_email = new_email
     user.save(update_fields=["pending_email"])
@@ -518,6 +581,9 @@ def bankid_login(*, request, identity, purpose: str) -> str:
         raise OidcError(_("You logged in with BankID as another person. Log in again."), "step_up_other_person")
     user = User.objects.filter(national_id=identity.national_id).first()
     if user is not None and user.is_active:
+        if listed_patient(identity.national_id) is None:
+            _refuse_bankid(request, "not_on_list", user)
+            raise OidcError(_("You are no longer on the clinic's list. Contact the clinic."), "not_on_list")
         establish_session(
             request, user, method=assurance.METHOD_BANKID, level=identity.level, id_token=identity.id_token
         )

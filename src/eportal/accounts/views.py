@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from eportal.clinic.selectors import get_clinic, listed_patient
@@ -273,20 +274,21 @@ def end_session(request, session_id):
 @patient_required
 def my_details(request):
     user = request.user
-    email_form = forms.EmailChangeForm(prefix="email")
+    high = assurance.meets(request, assurance.HIGH)
+    email_form = forms.EmailChangeForm(prefix="email", high=high)
     notice_form = forms.NoticePreferencesForm(
         prefix="notice",
         initial={"notify_by_sms": user.notify_by_sms, "notify_by_email": user.notify_by_email},
     )
     error = None
     if request.method == "POST" and "email-new_email" in request.POST:
-        email_form = forms.EmailChangeForm(request.POST, prefix="email")
+        email_form = forms.EmailChangeForm(request.POST, prefix="email", high=high)
         if email_form.is_valid():
             try:
                 services.request_email_change(
                     request=request,
                     user=user,
-                    password=email_form.cleaned_data["password"],
+                    password=email_form.cleaned_data.get("password", ""),
                     new_email=email_form.cleaned_data["new_email"],
                 )
             except services.AccountError as exc:
@@ -318,14 +320,19 @@ def my_details(request):
 @patient_required
 def change_password(request):
     user = request.user
-    form = forms.ChangePasswordForm(request.POST or None, user=user, patient=listed_patient(user.national_id))
+    form = forms.ChangePasswordForm(
+        request.POST or None,
+        user=user,
+        patient=listed_patient(user.national_id),
+        high=assurance.meets(request, assurance.HIGH),
+    )
     error = None
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(
                 request=request,
                 user=user,
-                current=form.cleaned_data["current_password"],
+                current=form.cleaned_data.get("current_password", ""),
                 new_password=form.cleaned_data["new_password1"],
             )
         except services.AccountError as exc:
@@ -420,6 +427,7 @@ def bankid_callback(request):
     return redirect(pending["next"] or reverse(settings.LOGIN_REDIRECT_URL))
 
 
+@never_cache  # the page shows the fødselsnummer before the person is logged in
 def bankid_new_user(request):
     pending = services.pending_bankid_identity(request)
     if pending is None:

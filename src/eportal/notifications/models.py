@@ -33,6 +33,7 @@ class SmsLedgerEntry(models.Model):
         NOTICE = "notice", _("notice")
 
     class Status(models.TextChoices):
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -42,7 +43,7 @@ class SmsLedgerEntry(models.Model):
     user = models.ForeignKey("accounts.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     price_nok = models.DecimalField(_("price (NOK)"), max_digits=6, decimal_places=2)
-    status = models.CharField(_("status"), max_length=6, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices)
     provider_id = models.CharField(_("provider's id"), max_length=100, blank=True)
 
     class Meta:

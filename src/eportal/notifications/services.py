@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -45,23 +46,33 @@ def _check_caps(*, user, ip: str | None) -> None:
 
 
 def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None) -> SmsLedgerEntry:
-    """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails."""
-    _check_caps(user=user, ip=ip)
-    entry = SmsLedgerEntry(
-        purpose=purpose,
-        recipient=to,
-        user=user,
-        ip=ip or None,
-        price_nok=Decimal(settings.EPORTAL_SMS_PRICE_NOK),
-    )
+    """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails.
+
+    The caps are checked and the ledger row written in one transaction that holds the clinic's row,
+    so parallel requests cannot all pass the same count; the provider is called after it commits."""
+    from eportal.clinic.models import Clinic
+    from eportal.clinic.selectors import get_clinic
+
+    get_clinic()  # the row the lock below needs exists
+    with transaction.atomic():
+        list(Clinic.objects.select_for_update().filter(pk=Clinic.SINGLETON_ID))
+        _check_caps(user=user, ip=ip)
+        entry = SmsLedgerEntry.objects.create(
+            purpose=purpose,
+            recipient=to,
+            user=user,
+            ip=ip or None,
+            price_nok=Decimal(settings.EPORTAL_SMS_PRICE_NOK),
+            status=SmsLedgerEntry.Status.SENDING,
+        )
     try:
         entry.provider_id = sms_backend().send(to=to, text=text)
         entry.status = SmsLedgerEntry.Status.SENT
     except SmsNotSent:
         entry.status, entry.price_nok = SmsLedgerEntry.Status.FAILED, Decimal(0)
-        entry.save()
+        entry.save(update_fields=["status", "price_nok"])
         raise
-    entry.save()
+    entry.save(update_fields=["status", "provider_id"])
     return entry
 
 
