@@ -303,6 +303,7 @@ def demo_banner(base_url: str) -> str:
     lines += [
         "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
         "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
+        "  " + _("Logged in: «Bestill time» and «Mine timer» are on Min side; the GPs have free times ahead."),
         "",
         "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
         "  "
