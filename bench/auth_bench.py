@@ -1,0 +1,677 @@
+"""Load benchmark of the patient login (password step, then SMS code step) against a bare Django view.
+
+    .venv/bin/python bench/auth_bench.py                       # SQLite, data at 1x and 10x
+    .venv/bin/python bench/auth_bench.py --database postgres   # PostgreSQL on 127.0.0.1:5432 (own db, dropped)
+
+For each data scale (default 1x and 10x the demo clinic) it makes a fresh database, migrates, seeds the
+demo clinic (about 6,000 list patients), adds (scale - 1) x as many synthetic list patients, gives a third
+of the list an active account (Argon2 hash made once with Django's real hasher, stored on every account),
+starts gunicorn on a free port of 127.0.0.1 with bench/benchsite/settings.py (eportal's production
+settings; see that file for what differs), and runs bench/auth_load.py in a second process:
+
+    warm-up    a few bare requests and logins (not counted)
+    bare A     --users virtual users x --bare-per-user GET /bench/bare/ (one query, one small template)
+    login      --users virtual users x --logins-per-user logins: GET login page, POST password, POST code
+    bare B     as bare A, to see whether the server drifted during the run
+
+Every login uses an account of its own. The load generator checks each answer (302 to /logg-inn/kode/,
+302 to /min-side/ with a new session cookie), so the run fails rather than timing error pages.
+Reported per scale: p50, p99 and throughput for bare (A and B pooled), password step and code step,
+each step's p50/p99 as a ratio to bare's in the same run, and the server's CPU per request. Then the
+10x/1x ratios, raw and divided by the bare ratio (the two scales are two server runs; the machine's
+2 cores are shared by server and load generator, so only ratios from one run are solid).
+
+Everything it starts (gunicorn, the load generator, the temporary directory, the PostgreSQL database)
+is stopped or removed at the end, also on errors and Ctrl+C.
+"""
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+PYTHON = sys.executable
+PASSWORD = "lang nok setning"  # noqa: S105 - the benchmark accounts' password
+ACCOUNT_SHARE = 3  # one list patient in ACCOUNT_SHARE has an account
+SEED = 20261125
+WARM_UP_LOGINS_PER_WORKER = 2
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+# --- inside the setup process (Django configured with benchsite.settings) -------------------------
+
+
+def _django():
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchsite.settings"
+    sys.path.insert(0, str(BENCH_DIR))
+    import django
+
+    from eportal.i18n import compile_catalogues
+
+    compile_catalogues()
+    django.setup()
+
+
+def _extra_patients(count: int, seed: int):
+    import datetime
+    import random
+
+    from eportal.clinic.models import ListPatient, Practitioner
+    from eportal.identity.mobile import InvalidMobile, parse_mobile
+    from eportal.identity.synthetic import random_birth_date, synthetic_national_id
+
+    rng = random.Random(seed)
+    ids = set(ListPatient.objects.values_list("national_id", flat=True))
+    mobiles = set(ListPatient.objects.values_list("mobile", flat=True))
+    gps = list(Practitioner.objects.filter(has_patient_list=True))
+    today = datetime.date(2026, 1, 1)
+    batch = []
+    made = 0
+    while made < count:
+        born = random_birth_date(rng, min_age=19, max_age=92, today=today)
+        number = synthetic_national_id(born, rng=rng)
+        if number in ids:
+            continue
+        while True:
+            try:
+                mobile = parse_mobile(f"{rng.choice('49')}{rng.randrange(10_000_000):07d}")
+            except InvalidMobile:
+                continue
+            if mobile not in mobiles:
+                break
+        ids.add(number)
+        mobiles.add(mobile)
+        batch.append(
+            ListPatient(
+                national_id=number,
+                first_name=f"Bench{made}",
+                last_name="Lasttest",
+                gp=rng.choice(gps),
+                mobile=mobile,
+                email=f"bench{made}@example.com",
+                on_list_from=datetime.date(2020, 1, 1),
+            )
+        )
+        made += 1
+        if len(batch) == 5000:
+            ListPatient.objects.bulk_create(batch)
+            batch = []
+    ListPatient.objects.bulk_create(batch)
+
+
+def setup_command(options) -> None:
+    """Fresh data for one scale; writes the accounts the load generator logs in with."""
+    import random
+
+    _django()
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hasher, make_password
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from eportal.accounts.models import User
+    from eportal.clinic.demo import seed_demo_clinic
+    from eportal.clinic.models import Guardianship, ListPatient
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    base = seed_demo_clinic()["patients"]
+    if options.scale > 1:
+        _extra_patients(base * (options.scale - 1), SEED + options.scale)
+    patients = ListPatient.objects.count()
+
+    # Account holders: adults whose mobile is theirs alone (so the SMS file is theirs) and who are
+    # nobody's child in the registry (so their registered mobile is their own).
+    shared = set(
+        ListPatient.objects.values("mobile").annotate(n=Count("id")).filter(n__gt=1).values_list("mobile", flat=True)
+    )
+    children = set(Guardianship.objects.values_list("child_id", flat=True))
+    holders = [
+        (pk, national_id, mobile, email)
+        for pk, national_id, mobile, email in ListPatient.objects.order_by("pk").values_list(
+            "pk", "national_id", "mobile", "email"
+        )
+        if mobile and mobile not in shared and pk not in children
+    ]
+    rng = random.Random(SEED + options.scale)
+    # A third of the list has an account, or more if the run needs more logins (each uses a fresh account).
+    holders = rng.sample(holders, min(len(holders), max(patients // ACCOUNT_SHARE, options.logins)))
+    if len(holders) < options.logins:
+        raise SystemExit(f"only {len(holders)} possible account holders for {options.logins} logins")
+
+    hasher = get_hasher()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        encoded = make_password(PASSWORD)
+        times.append(time.perf_counter() - t0)
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    for _ in range(5):
+        hasher.verify(PASSWORD, encoded)
+    verify_wall, verify_cpu = (time.perf_counter() - t0) / 5, (time.process_time() - cpu0) / 5
+
+    now = timezone.now()
+    User.objects.bulk_create(
+        [
+            User(
+                username=national_id,
+                national_id=national_id,
+                email=email or f"{national_id}@example.com",
+                password=encoded,
+                is_active=True,
+                consent_version=settings.EPORTAL_CONSENT_VERSION,
+                consent_given_at=now,
+            )
+            for _, national_id, _, email in holders
+        ],
+        batch_size=2000,
+    )
+    login_accounts = [
+        {"national_id": national_id, "mobile": mobile, "password": PASSWORD}
+        for _, national_id, mobile, _ in rng.sample(holders, options.logins)
+    ]
+    Path(options.accounts_out).write_text(json.dumps(login_accounts))
+    import eportal
+
+    info = {
+        "eportal": str(Path(eportal.__file__).resolve().parent),
+        "database": connection.vendor,
+        "list_patients": patients,
+        "accounts": User.objects.filter(national_id__isnull=False).count(),
+        "hasher": hasher.algorithm,
+        "hash_wall_ms": statistics.median(times) * 1000,
+        "verify_wall_ms": verify_wall * 1000,
+        "verify_cpu_ms": verify_cpu * 1000,
+        "setup_seconds": time.perf_counter() - started,
+    }
+    print(json.dumps(info))
+
+
+def count_command(_options) -> None:
+    _django()
+    from django.contrib.sessions.models import Session
+
+    from eportal.accounts.models import AccountSession, OneTimeCode
+    from eportal.audit.models import AuditEvent
+    from eportal.notifications.models import SmsLedgerEntry
+
+    print(
+        json.dumps(
+            {
+                "account_sessions": AccountSession.objects.count(),
+                "codes_used": OneTimeCode.objects.filter(closed_at__isnull=False).count(),
+                "sms_sent": SmsLedgerEntry.objects.filter(status="sent").count(),
+                "sessions": Session.objects.count(),
+                "audit_events": AuditEvent.objects.count(),
+            }
+        )
+    )
+
+
+# --- the orchestrating process --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def process_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system, all threads) of each of these processes that still runs."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two snapshots, by process (one that ended meanwhile loses its last share)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes on the machine used so far (from /proc/stat), to see what others used."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_quiet(options, label: str) -> None:
+    """Wait (at most --wait-quiet seconds) until the rest of the machine uses less than 0.25 CPU,
+    since other jobs on the same 2 cores skew a phase. The server is idle here."""
+    deadline = time.monotonic() + options.wait_quiet
+    while True:
+        before = machine_busy_seconds()
+        time.sleep(2)
+        busy = (machine_busy_seconds() - before) / 2
+        if busy < 0.25:
+            return
+        if time.monotonic() > deadline:
+            print(f"  note: machine still busy ({busy:.2f} CPUs) before {label}; going on", flush=True)
+            return
+
+
+def database_backends(name: str) -> list[int]:
+    """PostgreSQL backend processes connected to database `name` (their title is "postgres: ... name ...")."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            title = cmdline.read_bytes().decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if title.startswith("postgres: ") and f" {name} " in title:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+class Server:
+    """gunicorn in its own process group, so that stopping it stops its workers too."""
+
+    def __init__(self, env: dict, workdir: Path, options, pg_name: str | None = None):
+        self.pg_name = pg_name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            PYTHON, "-m", "gunicorn", "eportal.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(options.workers),
+            "--worker-class", options.worker_class,
+            "--timeout", "300",
+            "--access-logfile", str(workdir / "access.log"),
+            "--error-logfile", str(workdir / "gunicorn.log"),
+        ]  # fmt: skip
+        if options.worker_class == "gthread":
+            command += ["--threads", str(options.threads)]
+        self.log = (workdir / "server-output.log").open("w")
+        self.process = subprocess.Popen(
+            command, env=env, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.pids = [self.process.pid]
+
+    def wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/bench/bare/", timeout=5) as response:  # noqa: S310
+                    if response.status == 200:
+                        self.pids = [self.process.pid, *children_of(self.process.pid)]
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def cpu_snapshot(self) -> dict[int, float]:
+        """The app server's CPU time, and with PostgreSQL also that of the backends serving its database
+        (SQLite works inside the app processes; a local PostgreSQL would otherwise count as "other jobs")."""
+        return process_cpu_seconds(self.pids + (database_backends(self.pg_name) if self.pg_name else []))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # gunicorn stops its workers gracefully
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):  # any worker left behind in the group
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def run_load(server: Server, workdir: Path, phase: str, users: int, per_user: int, options, accounts=None) -> dict:
+    out = workdir / f"load-{phase}-{time.monotonic_ns()}.json"
+    command = [
+        PYTHON, str(BENCH_DIR / "auth_load.py"), "--base-url", server.url, "--phase", phase,
+        "--users", str(users), "--per-user", str(per_user), "--max-seconds", str(options.max_seconds),
+        "--sms-dir", str(workdir / "sms"), "--out", str(out),
+    ]  # fmt: skip
+    if accounts is not None:
+        accounts_file = workdir / f"accounts-{time.monotonic_ns()}.json"
+        accounts_file.write_text(json.dumps(accounts))
+        command += ["--accounts", str(accounts_file)]
+    cpu_before, machine_before, wall_before = server.cpu_snapshot(), machine_busy_seconds(), time.perf_counter()
+    process = subprocess.Popen(command, start_new_session=True)
+    try:
+        process.wait(timeout=options.max_seconds * 2 + 180)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"load generator for {phase} did not stop") from None
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    result = json.loads(out.read_text())
+    result["server_cpu_seconds"] = cpu_used(cpu_before, server.cpu_snapshot())
+    # What the rest of the machine (other people's jobs) used meanwhile, in CPUs on average.
+    others = machine_busy_seconds() - machine_before - result["server_cpu_seconds"] - result["load_cpu_seconds"]
+    result["other_cpus"] = max(0.0, others) / (time.perf_counter() - wall_before)
+    if result["errors"] or result["stragglers"]:
+        raise RuntimeError(f"{phase}: {len(result['errors'])} errors, e.g. {result['errors'][:3]}")
+    key = {"bare": "bare", "login": "code_step", "code": "code_only"}[phase]
+    result["done"] = len(result["samples"].get(key, []))
+    if result["done"] < users * per_user:
+        print(f"  note: {phase} stopped at --max-seconds after {result['done']} of {users * per_user}", flush=True)
+    return result
+
+
+class AccountPool:
+    def __init__(self, accounts: list):
+        self.accounts, self.next = accounts, 0
+
+    def take(self, count: int) -> list:
+        if self.next + count > len(self.accounts):
+            raise RuntimeError("out of benchmark accounts")
+        self.next += count
+        return self.accounts[self.next - count : self.next]
+
+
+def measured(server, workdir, phase, options, pool: AccountPool | None = None) -> dict:
+    """One measured phase, repeated (at most --retries times) while other jobs on the machine used more
+    than --max-other-cpus CPUs during it."""
+    per_user = options.bare_per_user if phase == "bare" else options.logins_per_user
+    for attempt in range(options.retries + 1):
+        wait_quiet(options, phase)
+        accounts = pool.take(options.users * per_user) if pool else None
+        result = run_load(server, workdir, phase, options.users, per_user, options, accounts)
+        result["attempts"] = attempt + 1
+        if result["other_cpus"] <= options.max_other_cpus:
+            return result
+        print(f"  {phase}: other jobs used {result['other_cpus']:.2f} CPUs meanwhile", flush=True)
+    print(f"  {phase}: kept the last attempt although the machine was busy", flush=True)
+    return result
+
+
+def summarize(name: str, values: list[float], duration: float) -> dict:
+    return {
+        "step": name,
+        "n": len(values),
+        "p50_ms": percentile(values, 50) * 1000,
+        "p99_ms": percentile(values, 99) * 1000,
+        "mean_ms": statistics.fmean(values) * 1000,
+        "throughput_per_s": len(values) / duration,
+    }
+
+
+def create_pg_database(url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            raise SystemExit(f"database {name} exists already; refusing to use it")
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_scale(scale: int, options) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"eportal-auth-bench-x{scale}-"))
+    (workdir / "sms").mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([options.src_dir, str(BENCH_DIR), os.environ.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
+        "DJANGO_SETTINGS_MODULE": "benchsite.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "EPORTAL_DATA_DIR": str(workdir),
+        "EPORTAL_BENCH_SMS_DIR": str(workdir / "sms"),
+        "EPORTAL_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)
+    pg_name = None
+    server = None
+    try:
+        if options.database == "postgres":
+            pg_name = f"eportal_auth_bench_{os.getpid()}_x{scale}"
+            env["DATABASE_URL"] = create_pg_database(options.postgres_url, pg_name)
+        warm_up_logins = WARM_UP_LOGINS_PER_WORKER * options.workers
+        logins = warm_up_logins + 2 * (options.retries + 1) * options.users * options.logins_per_user
+        print(f"[x{scale}] setting up the data ({options.database}) ...", flush=True)
+        setup = subprocess.run(
+            [PYTHON, __file__, "_setup", "--scale", str(scale), "--logins", str(logins),
+             "--accounts-out", str(workdir / "accounts.json")],
+            env=env, cwd=workdir, check=True, capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+        info = json.loads(setup.stdout.strip().splitlines()[-1])
+        if not Path(info["eportal"]).is_relative_to(Path(options.src_dir).resolve()):
+            raise RuntimeError(f"the setup imported {info['eportal']}, not the eportal in {options.src_dir}")
+        print(f"[x{scale}] {json.dumps(info)}", flush=True)
+        pool = AccountPool(json.loads((workdir / "accounts.json").read_text()))
+
+        server = Server(env, workdir, options, pg_name)
+        server.wait_ready()
+        print(f"[x{scale}] gunicorn at {server.url}, {options.workers} {options.worker_class} workers", flush=True)
+        run_load(server, workdir, "bare", options.workers * 2, 10, options)  # warm-up
+        run_load(
+            server, workdir, "login", options.workers, WARM_UP_LOGINS_PER_WORKER, options, pool.take(warm_up_logins)
+        )
+
+        phases = {
+            "bare_a": measured(server, workdir, "bare", options),
+            "login": measured(server, workdir, "login", options, pool),
+            "code": measured(server, workdir, "code", options, pool),
+            "bare_b": measured(server, workdir, "bare", options),
+        }
+        server.stop()
+        counts = json.loads(
+            subprocess.run(
+                [PYTHON, __file__, "_count"], env=env, cwd=workdir, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        if pg_name:
+            drop_pg_database(options.postgres_url, pg_name)
+        if options.keep:
+            print(f"[x{scale}] kept {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    # Every login that answered 302 /min-side/ must have left its session row (warm-up, retries included).
+    if counts["account_sessions"] != counts["codes_used"]:
+        raise RuntimeError(f"{counts['account_sessions']} sessions in the database for {counts['codes_used']} codes")
+
+    bare_a, login, code, bare_b = phases["bare_a"], phases["login"], phases["code"], phases["bare_b"]
+    bare_values = bare_a["samples"]["bare"] + bare_b["samples"]["bare"]
+    rows = {
+        "bare": summarize("bare", bare_values, bare_a["duration"] + bare_b["duration"]),
+        "bare_a": summarize("bare (A, first)", bare_a["samples"]["bare"], bare_a["duration"]),
+        "bare_b": summarize("bare (B, last)", bare_b["samples"]["bare"], bare_b["duration"]),
+    }
+    for step in ("login_page", "password_step", "code_step"):
+        rows[step] = summarize(step, login["samples"][step], login["duration"])
+    rows["code_only"] = summarize("code step alone", code["samples"]["code_only"], code["duration"])
+    bare_cpu = bare_a["server_cpu_seconds"] + bare_b["server_cpu_seconds"]
+    return {
+        "scale": scale,
+        "info": info,
+        "counts": counts,
+        "rows": rows,
+        "logins": login["done"],
+        "logins_per_s": login["done"] / login["duration"],
+        "login_server_cpu_ms": login["server_cpu_seconds"] / login["done"] * 1000,
+        "login_load_cpu_ms": login["load_cpu_seconds"] / login["done"] * 1000,
+        "bare_server_cpu_ms": bare_cpu / len(bare_values) * 1000,
+        "bare_load_cpu_ms": (bare_a["load_cpu_seconds"] + bare_b["load_cpu_seconds"]) / len(bare_values) * 1000,
+        "other_cpus": {name: phase["other_cpus"] for name, phase in phases.items()},
+        "attempts": {name: phase["attempts"] for name, phase in phases.items()},
+    }
+
+
+def describe_source(options) -> str:
+    if options.commit:
+        return f"eportal at commit {options.commit_id} (exported)"
+    git = ["git", "-C", options.src_dir]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return f"eportal from {options.src_dir}"
+    changes = f", with uncommitted changes in {len(dirty.stdout.splitlines())} files" if dirty.stdout.strip() else ""
+    return f"eportal from {options.src_dir} (HEAD {head.stdout.strip()}{changes})"
+
+
+def report(results: list[dict], options) -> None:
+    print()
+    print(describe_source(options))
+    print(
+        f"Login load benchmark: {options.users} virtual users, {options.database}, gunicorn {options.workers} "
+        f"{options.worker_class} workers, {os.cpu_count()} CPUs shared by server and load"
+    )
+    for result in results:
+        info, rows = result["info"], result["rows"]
+        bare = rows["bare"]
+        print()
+        print(
+            f"x{result['scale']}: {info['list_patients']} list patients, {info['accounts']} accounts; "
+            f"{info['hasher']} verify {info['verify_wall_ms']:.0f} ms wall / {info['verify_cpu_ms']:.0f} ms CPU "
+            f"(setup process, no load)"
+        )
+        print(f"  {'step':<18}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>9}{'p50/bare':>10}{'p99/bare':>10}")
+        for key in ("bare", "bare_a", "bare_b", "login_page", "password_step", "code_step", "code_only"):
+            row = rows[key]
+            print(
+                f"  {row['step']:<18}{row['n']:>6}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}"
+                f"{row['throughput_per_s']:>9.1f}{row['p50_ms'] / bare['p50_ms']:>10.1f}"
+                f"{row['p99_ms'] / bare['p99_ms']:>10.1f}"
+            )
+        print(
+            f"  logins {result['logins_per_s']:.2f}/s; server CPU {result['login_server_cpu_ms']:.0f} ms per login "
+            f"(3 requests), {result['bare_server_cpu_ms']:.1f} ms per bare request; load generator CPU "
+            f"{result['login_load_cpu_ms']:.1f} ms per login, {result['bare_load_cpu_ms']:.1f} ms per bare request"
+        )
+        others = ", ".join(
+            f"{k} {v:.2f} ({result['attempts'][k]} attempt{'s' if result['attempts'][k] > 1 else ''})"
+            for k, v in result["other_cpus"].items()
+        )
+        print(f"  CPUs used by other jobs on the machine during each phase: {others}")
+    if len(results) >= 2:
+        low, high = results[0], results[-1]
+        print()
+        print(
+            f"Data scaling x{high['scale']}/x{low['scale']} (raw ratio; in brackets divided by bare's ratio, "
+            "since the two scales are two server runs):"
+        )
+        for key in ("bare", "login_page", "password_step", "code_step", "code_only"):
+            parts = []
+            for stat in ("p50_ms", "p99_ms"):
+                raw = high["rows"][key][stat] / low["rows"][key][stat]
+                norm = raw / (high["rows"]["bare"][stat] / low["rows"]["bare"][stat])
+                parts.append(f"{stat[:3]} {raw:.2f} [{norm:.2f}]")
+            print(f"  {key:<15}" + "   ".join(parts))
+    if options.json_out:
+        Path(options.json_out).write_text(json.dumps({"options": vars(options), "results": results}, indent=1))
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in {"_setup", "_count"}:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("command")
+        parser.add_argument("--scale", type=int, default=1)
+        parser.add_argument("--logins", type=int, default=0)
+        parser.add_argument("--accounts-out")
+        options = parser.parse_args()
+        (setup_command if options.command == "_setup" else count_command)(options)
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1,10", help="comma-separated data scales (default 1,10)")
+    parser.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
+    parser.add_argument("--logins-per-user", type=int, default=10)
+    parser.add_argument("--bare-per-user", type=int, default=100)
+    parser.add_argument("--max-seconds", type=float, default=300, help="time limit for each load phase")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="as `eportal serve`")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG, help="server to create the benchmark database on")
+    parser.add_argument(
+        "--commit",
+        help="benchmark this git revision's src/ (exported to a temporary folder) instead of the installed one",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=120,
+        help="wait up to this many seconds for an idle machine before each phase",
+    )
+    parser.add_argument("--retries", type=int, default=2, help="repeat a phase while other jobs were busy (default 2)")
+    parser.add_argument("--max-other-cpus", type=float, default=0.25, help="what counts as busy (CPUs, default 0.25)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, database)")
+    parser.add_argument("--json-out", help="write all figures to this file")
+    options = parser.parse_args()
+    scales = [int(s) for s in options.scales.split(",")]
+    exported = None
+    try:
+        if options.commit:
+            exported = Path(tempfile.mkdtemp(prefix="eportal-auth-bench-src-"))
+            options.commit_id = subprocess.run(
+                ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", options.commit],
+                capture_output=True, text=True, check=True,
+            ).stdout.strip()  # fmt: skip
+            archive = subprocess.run(
+                ["git", "-C", str(PROJECT_DIR), "archive", options.commit, "src"], capture_output=True, check=True
+            )
+            subprocess.run(["tar", "-x", "-C", str(exported)], input=archive.stdout, check=True)
+            options.src_dir = str(exported / "src")
+        else:
+            import eportal
+
+            options.src_dir = str(Path(eportal.__file__).resolve().parent.parent)
+        results = [run_scale(scale, options) for scale in scales]
+        report(results, options)
+    finally:
+        if exported is not None:
+            shutil.rmtree(exported, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

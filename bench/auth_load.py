@@ -1,0 +1,238 @@
+"""Load generator for bench/auth_bench.py: a separate process, standard library only.
+
+    python bench/auth_load.py --base-url http://127.0.0.1:PORT --phase bare|login --users 20 \
+        --per-user 10 --max-seconds 120 [--accounts accounts.json --sms-dir DIR] --out result.json
+
+Each virtual user is a thread with its own cookies and a new TCP connection per request (gunicorn's
+sync workers close the connection after every response anyway). All users start together (a barrier)
+and each stops after --per-user rounds or when --max-seconds have passed, whichever comes first.
+
+bare:  GET /bench/bare/ per round.
+login: per round, with a fresh cookie jar and the next of this user's accounts:
+         login_page     GET  /logg-inn/engangspassord/          (CSRF cookie and token)
+         password_step  POST /logg-inn/engangspassord/          (Argon2 check, SMS code sent) -> 302 /logg-inn/kode/
+         (read the code the server wrote to SMS_DIR/<mobile>; not timed)
+         code_step      POST /logg-inn/kode/                    (code checked, session made)  -> 302 /min-side/
+code:  the code step alone: every user first does the login page and password step for all its
+       rounds (recorded as prep_*), then all users wait for each other and post only the codes
+       (recorded as code_only), so no Argon2 hashing competes with the code checks.
+Latencies are wall-clock times from connect to the end of the response body, in seconds.
+"""
+
+import argparse
+import http.client
+import json
+import re
+import resource
+import sys
+import threading
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TIMEOUT_SECONDS = 120
+
+
+class Unexpected(Exception):
+    pass
+
+
+class Client:
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "eportal-auth-bench/1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_SECONDS)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        elapsed = time.perf_counter() - start
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response.status, response.headers, content, elapsed
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise Unexpected(message)
+
+
+def run_bare(client: Client, record, _account) -> None:
+    status, _, content, elapsed = client.request("GET", "/bench/bare/")
+    expect(status == 200 and b"<h1>" in content, f"bare: HTTP {status}")
+    record("bare", elapsed)
+
+
+def read_code(sms_dir: Path, mobile: str) -> str:
+    path = sms_dir / mobile.lstrip("+")
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            code = path.read_text().strip()
+        except FileNotFoundError:
+            code = ""
+        if len(code) == 6:
+            path.unlink()
+            return code
+        expect(time.monotonic() < deadline, f"no SMS code for {mobile}")
+        time.sleep(0.01)
+
+
+def session_cookie(client: Client) -> str | None:
+    return client.cookies.get("__Host-sessionid") or client.cookies.get("sessionid")
+
+
+def password_steps(client: Client, record, account, sms_dir: Path, prefix: str = "") -> tuple[str, str, str]:
+    """Login page and password step; returns (CSRF token, code, session before login)."""
+    client.cookies.clear()
+    status, _, content, elapsed = client.request("GET", "/logg-inn/engangspassord/")
+    match = CSRF_INPUT.search(content.decode())
+    expect(status == 200 and match is not None, f"login page: HTTP {status}")
+    record(prefix + "login_page", elapsed)
+    token = match.group(1)
+    form = {"csrfmiddlewaretoken": token, "national_id": account["national_id"], "password": account["password"]}
+    status, headers, content, elapsed = client.request("POST", "/logg-inn/engangspassord/", form)
+    expect(
+        status == 302 and headers.get("Location") == "/logg-inn/kode/",
+        f"password step: HTTP {status} {headers.get('Location')} {content[:300]!r}",
+    )
+    record(prefix + "password_step", elapsed)
+    return token, read_code(sms_dir, account["mobile"]), session_cookie(client)
+
+
+def code_step(client: Client, record, token: str, code: str, pre_login_session: str, name: str) -> None:
+    form = {"csrfmiddlewaretoken": token, "code": code}
+    status, headers, content, elapsed = client.request("POST", "/logg-inn/kode/", form)
+    session = session_cookie(client)
+    expect(
+        status == 302 and headers.get("Location") == "/min-side/" and session and session != pre_login_session,
+        f"code step: HTTP {status} {headers.get('Location')} {content[:300]!r}",
+    )
+    record(name, elapsed)
+
+
+def run_login(client: Client, record, account, sms_dir: Path) -> None:
+    token, code, pre_login_session = password_steps(client, record, account, sms_dir)
+    code_step(client, record, token, code, pre_login_session, "code_step")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--phase", choices=["bare", "login", "code"], required=True)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--per-user", type=int, default=10, help="rounds per virtual user")
+    parser.add_argument("--max-seconds", type=float, default=120)
+    parser.add_argument("--accounts", type=Path, help="JSON list of {national_id, mobile, password}")
+    parser.add_argument("--sms-dir", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    options = parser.parse_args()
+
+    url = urllib.parse.urlsplit(options.base_url)
+    accounts = json.loads(options.accounts.read_text()) if options.accounts else []
+    if options.phase != "bare" and len(accounts) < options.users * options.per_user:
+        parser.error(f"need {options.users * options.per_user} accounts, got {len(accounts)}")
+
+    samples: dict[str, list[float]] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(options.users + 1)
+    codes_ready = threading.Barrier(options.users + 1)
+    deadline_box = {}
+
+    def record(name: str, seconds: float) -> None:
+        with lock:
+            samples.setdefault(name, []).append(seconds)
+
+    def prepare_codes(index: int, mine: list) -> list:
+        barrier.wait()
+        pending = []
+        for round_, account in enumerate(mine):
+            client = Client(url.hostname, url.port)
+            try:
+                pending.append((client, *password_steps(client, record, account, options.sms_dir, "prep_")))
+            except (Unexpected, OSError, http.client.HTTPException) as exc:
+                with lock:
+                    errors.append(f"user {index} prep {round_}: {type(exc).__name__}: {exc}")
+        return pending
+
+    def post_codes(index: int, pending: list) -> None:
+        codes_ready.wait()
+        for round_, (client, token, code, pre_login_session) in enumerate(pending):
+            if time.monotonic() > deadline_box["deadline"]:
+                break
+            try:
+                code_step(client, record, token, code, pre_login_session, "code_only")
+            except (Unexpected, OSError, http.client.HTTPException) as exc:
+                with lock:
+                    errors.append(f"user {index} code {round_}: {type(exc).__name__}: {exc}")
+
+    def virtual_user(index: int) -> None:
+        client = Client(url.hostname, url.port)
+        mine = accounts[index * options.per_user : (index + 1) * options.per_user]
+        if options.phase == "code":
+            post_codes(index, prepare_codes(index, mine))
+            return
+        barrier.wait()
+        for round_ in range(options.per_user):
+            if time.monotonic() > deadline_box["deadline"]:
+                break
+            try:
+                if options.phase == "bare":
+                    run_bare(client, record, None)
+                else:
+                    run_login(client, record, mine[round_], options.sms_dir)
+            except (Unexpected, OSError, http.client.HTTPException) as exc:
+                with lock:
+                    errors.append(f"user {index} round {round_}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=virtual_user, args=(i,), daemon=True) for i in range(options.users)]
+    for thread in threads:
+        thread.start()
+    deadline_box["deadline"] = time.monotonic() + options.max_seconds
+    started = time.perf_counter()
+    barrier.wait()
+    if options.phase == "code":  # time only the code posts
+        codes_ready.wait()
+        deadline_box["deadline"] = time.monotonic() + options.max_seconds
+        started = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=options.max_seconds + TIMEOUT_SECONDS + 5)
+    duration = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "phase": options.phase,
+        "users": options.users,
+        "per_user": options.per_user,
+        "duration": duration,
+        "samples": samples,
+        "errors": errors,
+        "stragglers": sum(thread.is_alive() for thread in threads),
+        "load_cpu_seconds": usage.ru_utime + usage.ru_stime,
+    }
+    options.out.write_text(json.dumps(result))
+    sys.exit(1 if errors or result["stragglers"] else 0)
+
+
+if __name__ == "__main__":
+    main()
