@@ -74,3 +74,63 @@ def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name).strip('-')}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+WIDEST_ELEMENTS_JS = """(limit) => {
+    const reach = (el) => {
+        const box = el.getBoundingClientRect();
+        return Math.max(box.right, box.left + el.scrollWidth);
+    };
+    const tooWide = (el) => reach(el) > limit + 0.5;
+    return [...document.querySelectorAll('body *')]
+        .filter((el) => tooWide(el) && ![...el.children].some(tooWide))
+        .slice(0, 5)
+        .map((el) => `${el.outerHTML.slice(0, 120)} (reaches ${Math.round(reach(el))}px)`);
+}"""
+
+# What each screen is checked for: axe on the desktop and the phone, the reflow check on the phones.
+SCREENS = {
+    "desktop": (DESKTOP, {"axe"}),
+    "mobil": (MOBILE, {"axe", "reflow"}),
+    "320px": (NARROW, {"reflow"}),
+}
+
+
+def overflow(page: Page) -> str | None:
+    """Why the page scrolls sideways on this screen, or None when it fits (as in test_layout.py)."""
+    width = page.viewport_size["width"]
+    scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll_width <= min(inner_width, width):
+        return None
+    return (
+        f"{scroll_width}px wide on a {width}px screen (innerWidth {inner_width}); elements past the edge: "
+        f"{page.evaluate(WIDEST_ELEMENTS_JS, width)}"
+    )
+
+
+class PageChecks:
+    """The checks a screen calls for, run on each page shown; every problem is collected so one run
+    reports every page: `check = PageChecks(screen, prefix="konto")`, `check("name", page)`, then
+    `check.assert_clean("account")`."""
+
+    def __init__(self, screen: str, *, prefix: str):
+        self.screen, self.prefix = screen, prefix
+        self.checks = SCREENS[screen][1]
+        self.problems: list[str] = []
+
+    def __call__(self, name: str, page: Page) -> None:
+        # After a click the new page's heading can be there before its stylesheet: measure the finished page.
+        page.wait_for_load_state("load")
+        found = []
+        if "axe" in self.checks and (violations := run_axe(page)):
+            found.append(f"axe-core WCAG 2.1 AA violations:\n{format_violations(violations)}")
+        if "reflow" in self.checks and (reason := overflow(page)):
+            found.append(f"scrolls sideways: {reason}")
+        if found:
+            shot = save_screenshot(page, f"{self.prefix}-{name}-{self.screen}")
+            self.problems.append(f"{name} ({page.url}, {self.screen}, screenshot {shot}):\n" + "\n".join(found))
+
+    def assert_clean(self, what: str) -> None:
+        assert not self.problems, f"{len(self.problems)} {what} page(s) failed on {self.screen}:\n\n" + "\n\n".join(
+            self.problems
+        )

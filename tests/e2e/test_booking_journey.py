@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 from tests import factories
 
 from .account_steps import activated_user, finish_login, h1, listed_patient, start_login
-from .browser import DESKTOP, format_violations, run_axe, save_screenshot
-from .test_account_pages import SCREENS, overflow
+from .browser import DESKTOP, SCREENS, PageChecks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -188,21 +187,9 @@ def test_patient_books_the_first_free_time_gets_the_calendar_file_and_cancels(
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_booking_pages_are_accessible_and_fit_the_screen(open_page, live_server, patient, screen):
-    device, checks = SCREENS[screen]
+    device = SCREENS[screen][0]
     origin = live_server.url.rstrip("/")
-    problems: list[str] = []
-
-    def check(name: str, page: Page) -> None:
-        """Check the page now showing; collect what is wrong so one run reports every page."""
-        page.wait_for_load_state("load")
-        found = []
-        if "axe" in checks and (violations := run_axe(page)):
-            found.append(f"axe-core WCAG 2.1 AA violations:\n{format_violations(violations)}")
-        if "reflow" in checks and (reason := overflow(page)):
-            found.append(f"scrolls sideways: {reason}")
-        if found:
-            shot = save_screenshot(page, f"timer-{name}-{screen}")
-            problems.append(f"{name} ({page.url}, {screen}, screenshot {shot}):\n" + "\n".join(found))
+    check = PageChecks(screen, prefix="timer")
 
     page = log_in(open_page, origin, patient, device, bypass_csp=True)
 
@@ -237,7 +224,7 @@ def test_booking_pages_are_accessible_and_fit_the_screen(open_page, live_server,
     expect(h1(page)).to_have_text("Timen er avbestilt")
     check("avbestilt", page)
 
-    assert not problems, f"{len(problems)} booking page(s) failed on {screen}:\n\n" + "\n\n".join(problems)
+    check.assert_clean("booking")
 
 
 def test_the_reason_field_stops_at_300_characters(open_page, live_server, patient):

@@ -2,22 +2,11 @@
 
 import pytest
 
-from .browser import DESKTOP, MOBILE, NARROW, PUBLIC_PAGES, save_screenshot
+from .browser import DESKTOP, MOBILE, NARROW, PUBLIC_PAGES, WIDEST_ELEMENTS_JS, save_screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # The innermost elements that reach past the screen's right edge, by their box or their content.
-WIDEST_ELEMENTS_JS = """(limit) => {
-    const reach = (el) => {
-        const box = el.getBoundingClientRect();
-        return Math.max(box.right, box.left + el.scrollWidth);
-    };
-    const tooWide = (el) => reach(el) > limit + 0.5;
-    return [...document.querySelectorAll('body *')]
-        .filter((el) => tooWide(el) && ![...el.children].some(tooWide))
-        .slice(0, 5)
-        .map((el) => `${el.outerHTML.slice(0, 120)} (reaches ${Math.round(reach(el))}px)`);
-}"""
 
 
 @pytest.mark.parametrize("screen", [NARROW, MOBILE], ids=["320px", "375px"])

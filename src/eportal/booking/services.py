@@ -90,6 +90,18 @@ def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
     return appointment.slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
 
 
+def _audit(action: str, appointment: Appointment, *, by, request) -> None:
+    """Who booked or cancelled whose appointment: the patient, a guardian or (no user) the clinic."""
+    record_event(
+        action,
+        actor=f"user:{by.pk}" if by else "staff",
+        actor_user=by,
+        subject_national_id=appointment.patient.national_id,
+        request=request,
+        details={"appointment": appointment.pk},
+    )
+
+
 def _taken() -> str:
     return _("The appointment is unfortunately no longer available")
 
@@ -129,14 +141,7 @@ def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, req
     except IntegrityError:
         raise BookingError(_taken()) from None
     notices.booked(appointment)
-    record_event(
-        "appointment_booked",
-        actor=f"user:{booked_by.pk}" if booked_by else "staff",
-        actor_user=booked_by,
-        subject_national_id=patient.national_id,
-        request=request,
-        details={"appointment": appointment.pk},
-    )
+    _audit("appointment_booked", appointment, by=booked_by, request=request)
     return appointment
 
 
@@ -157,12 +162,5 @@ def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_b
     appointment.cancelled_at, appointment.cancelled_by = now, cancelled_by
     appointment.save(update_fields=["cancelled_at", "cancelled_by"])
     notices.cancelled(appointment)
-    record_event(
-        "appointment_cancelled",
-        actor=f"user:{cancelled_by.pk}" if cancelled_by else "staff",
-        actor_user=cancelled_by,
-        subject_national_id=patient.national_id,
-        request=request,
-        details={"appointment": appointment.pk},
-    )
+    _audit("appointment_cancelled", appointment, by=cancelled_by, request=request)
     return appointment
