@@ -1,8 +1,9 @@
 """Account use cases: registration, activation, password + SMS login, reset, changes, sessions.
 
-Registration and the reset request answer every visitor alike (SECURITY.md: being on a clinic's
-list is itself health-related): what actually happened goes by e-mail to the address the person
-already proved, and the expensive password hashing runs on every path.
+Registration, the reset request and the request for a new activation link answer every visitor
+alike (SECURITY.md: being on a clinic's list is itself health-related): what actually happened goes
+by e-mail to an address the person already proved. Registration hashes the password on every path;
+the other two leave the lookup to the worker.
 """
 
 import datetime
