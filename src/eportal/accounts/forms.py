@@ -61,6 +61,17 @@ class CodeForm(PortalForm):
         return code
 
 
+def person_for_password_rules(*, national_id, email, patient=None):
+    """The person a new password must not resemble: what they typed, and the registry's names once they
+    are known to be the account's owner (at registration that would tell a stranger who is listed)."""
+    from .models import User
+
+    person = User(national_id=national_id, email=email or "")
+    if patient is not None:
+        person.first_name, person.last_name = patient.first_name, patient.last_name
+    return person
+
+
 def consent_label(clinic_name: str):
     return format_lazy(
         "*{}",
@@ -111,10 +122,9 @@ class RegistrationForm(NewPasswordMixin, PortalForm):
         self.fields["consent"].label = consent_label(clinic_name)
 
     def password_context(self):
-        # Only what the person typed: the registry's names would tell a stranger who is on the list.
-        from .models import User
-
-        return User(national_id=self.cleaned_data.get("national_id"), email=self.cleaned_data.get("email", ""))
+        return person_for_password_rules(
+            national_id=self.cleaned_data.get("national_id"), email=self.cleaned_data.get("email")
+        )
 
 
 class ResendActivationForm(PortalForm):
@@ -135,9 +145,7 @@ class ResetPasswordForm(NewPasswordMixin, CodeForm):
         self.user, self.patient = user, patient
 
     def password_context(self):
-        from .services import _validation_user
-
-        return _validation_user(self.user, self.patient)
+        return person_for_password_rules(national_id=self.user.national_id, email=self.user.email, patient=self.patient)
 
 
 class ChangePasswordForm(ResetPasswordForm):
@@ -194,6 +202,4 @@ class BankIdNewUserForm(NewPasswordMixin, PortalForm):
         self.fields["consent"].label = consent_label(clinic_name)
 
     def password_context(self):
-        from .models import User
-
-        return User(national_id=self.national_id, email=self.cleaned_data.get("email", ""))
+        return person_for_password_rules(national_id=self.national_id, email=self.cleaned_data.get("email"))

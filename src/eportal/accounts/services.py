@@ -13,7 +13,7 @@ from importlib import import_module
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout, password_validation, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
@@ -71,18 +71,6 @@ def site_root(request) -> str:
 
 def _uid(user) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
-
-
-def _validation_user(user: User, patient=None) -> User:
-    """The account with the registry's names, for the password rules on personal data."""
-    candidate = User(national_id=user.national_id, email=user.email, username=user.username)
-    if patient is not None:
-        candidate.first_name, candidate.last_name = patient.first_name, patient.last_name
-    return candidate
-
-
-def validate_new_password(password: str, user: User, patient=None) -> None:
-    password_validation.validate_password(password, _validation_user(user, patient))
 
 
 # Registration ---------------------------------------------------------------------------------
