@@ -46,3 +46,22 @@ def list_patient(gp: Practitioner, **fields) -> ListPatient:
         "mobile": mobile(),
     }
     return ListPatient.objects.create(gp=gp, **{**defaults, **fields})
+
+
+def schedule_day(practitioner: Practitioner, day: datetime.date, blocks, type_name="Vanlig konsultasjon"):
+    """One day's slots for the practitioner: blocks of (from, to, online) times; returns them in order."""
+    from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
+    from eportal.booking.services import generate_slots
+
+    consultation, _ = AppointmentType.objects.get_or_create(name=type_name, defaults={"duration_minutes": 20})
+    for starts, ends, online in blocks:
+        WeeklySchedule.objects.create(
+            practitioner=practitioner,
+            weekday=day.weekday(),
+            starts=starts,
+            ends=ends,
+            appointment_type=consultation,
+            online=online,
+        )
+    generate_slots(first_day=day, days=1)
+    return list(Slot.objects.filter(practitioner=practitioner).order_by("starts_at"))

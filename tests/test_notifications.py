@@ -13,6 +13,7 @@ from eportal.notifications.models import OutboxMessage, SmsLedgerEntry
 from eportal.notifications.services import SmsLimitReached, send_sms
 
 NOTICE = SmsLedgerEntry.Purpose.NOTICE
+LOGIN_CODE = SmsLedgerEntry.Purpose.LOGIN_CODE
 
 
 def test_tests_keep_sms_in_memory_and_every_sms_is_in_the_ledger_with_its_price(db, settings):
@@ -59,9 +60,9 @@ def test_caps_per_account_per_ip_and_global(db, settings, django_user_model):
     settings.EPORTAL_SMS_CAP_GLOBAL_DAY = 8
     user = django_user_model.objects.create_user("personale-a")
     for _ in range(3):
-        send_sms(to="+4791234567", text="kode", purpose=NOTICE, user=user, ip="10.0.0.1")
+        send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user, ip="10.0.0.1")
     with pytest.raises(SmsLimitReached, match="For mange SMS"):
-        send_sms(to="+4791234567", text="kode", purpose=NOTICE, user=user, ip="10.0.0.9")
+        send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user, ip="10.0.0.9")
     for _ in range(2):
         send_sms(to="+4791234568", text="kode", purpose=NOTICE, ip="10.0.0.1")
     with pytest.raises(SmsLimitReached):  # the address's cap, whoever the account
@@ -72,6 +73,19 @@ def test_caps_per_account_per_ip_and_global(db, settings, django_user_model):
         send_sms(to="+4791234571", text="kode", purpose=NOTICE, ip="10.0.0.3")
     assert len(backends.sms_outbox) == 8
     assert SmsLedgerEntry.objects.count() == 8
+
+
+def test_notices_are_not_under_the_accounts_15_minute_cap_but_under_its_day_cap(db, settings, django_user_model):
+    """A patient who logs in three times, then books and is offered an earlier time, gets the offer."""
+    settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN, settings.EPORTAL_SMS_CAP_ACCOUNT_DAY = 3, 6
+    user = django_user_model.objects.create_user("pasient")
+    for _ in range(3):
+        send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user)
+    for _ in range(3):
+        send_sms(to="+4791234567", text="varsel", purpose=NOTICE, user=user)
+    with pytest.raises(SmsLimitReached):
+        send_sms(to="+4791234567", text="varsel", purpose=NOTICE, user=user)
+    assert len(backends.sms_outbox) == 6
 
 
 class _FakeGateway(BaseHTTPRequestHandler):

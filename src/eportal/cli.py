@@ -44,6 +44,7 @@ def _demo(args: list[str]) -> None:
     options = parser.parse_args(args)
     os.environ["EPORTAL_ENV"] = "demo"
     os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
+    os.environ.setdefault("EPORTAL_PUBLIC_URL", f"http://{options.host}:{options.port}/")
     # BankID in the demo: a real OpenID Connect provider on loopback, started in this process.
     provider_port = int(os.environ.get("EPORTAL_DEMO_OIDC_PORT", str(options.port + 1)))
     os.environ.setdefault(
@@ -72,12 +73,17 @@ def _demo(args: list[str]) -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "eportal.cli", "worker", "--queue-name", "*", "--interval", "1", "--no-reload"]
     )
+    # What cron does in production: reminders, and waiting-list offers whose hold ran out.
+    jobs = subprocess.Popen(
+        [sys.executable, "-m", "eportal.cli", "booking-jobs", "--every", "60"], stdout=subprocess.DEVNULL
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the worker too
     try:
         call_command("runserver", f"{options.host}:{options.port}", use_reloader=False, skip_checks=True)
     finally:
-        worker.terminate()
-        worker.wait(timeout=10)
+        for process in (worker, jobs):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def _serve(args: list[str]) -> None:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "eportal.accounts",
     "eportal.clinic",
     "eportal.booking",
+    "eportal.staff",
     "eportal.notifications",
     "eportal.audit",
 ]
@@ -182,6 +183,13 @@ EPORTAL_CANCEL_DEADLINE_HOURS = int(env("EPORTAL_CANCEL_DEADLINE_HOURS", "24"))
 EPORTAL_BOOKING_ANY_PRACTITIONER = env_bool("EPORTAL_BOOKING_ANY_PRACTITIONER", False)
 EPORTAL_NO_SHOW_FEE_NOK = env("EPORTAL_NO_SHOW_FEE_NOK", "400")
 EPORTAL_REMINDER_HOURS = int(env("EPORTAL_REMINDER_HOURS", "48"))
+# «Gi meg beskjed om en tidligere time»: how long a freed time is held for the patient it is offered to.
+EPORTAL_WAITLIST_HOLD_MINUTES = int(env("EPORTAL_WAITLIST_HOLD_MINUTES", "60"))
+# The portal's address, for links in messages sent by background jobs (no request to read it from).
+EPORTAL_PUBLIC_URL = env(
+    "EPORTAL_PUBLIC_URL",
+    f"https://{ALLOWED_HOSTS[0]}/" if PRODUCTION and ALLOWED_HOSTS else "http://testserver/",
+)
 
 # BankID / ID-porten through OpenID Connect (README: "BankID"). Unset discovery URL: BankID is off.
 EPORTAL_OIDC_PRESET = env("EPORTAL_OIDC_PRESET", "bankid")

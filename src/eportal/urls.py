@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("eportal.clinic.urls")),
     path("", include("eportal.accounts.urls")),
     path("", include("eportal.booking.urls")),
+    path("", include("eportal.staff.urls")),
     path("personale/admin/", admin.site.urls),
     path("demo/utboks/", demo_outbox, name="demo-outbox"),
 ]

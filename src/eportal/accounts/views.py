@@ -40,7 +40,7 @@ def patient_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not request.user.is_patient:
-            return redirect("admin:index")
+            return redirect("staff:home")
         return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
@@ -379,7 +379,7 @@ def staff_login(request):
                 request, user, method=assurance.METHOD_PASSWORD_TOTP, level=assurance.SUBSTANTIAL
             )
             django_otp.login(request, device)
-            return redirect(_safe_next(request) or "admin:index")
+            return redirect(_safe_next(request) or "staff:home")
     context = {"form": form, "error": error, "next": _safe_next(request)}
     return form_page(request, "accounts/staff_login.html", context)
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Absence, Appointment, AppointmentType, Slot, WeeklySchedule
+from .models import Absence, Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule
 
 
 @admin.register(AppointmentType)
@@ -36,3 +36,26 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_select_related = ("slot__practitioner", "patient")
     raw_id_fields = ("slot", "patient")
     readonly_fields = ("booked_by", "cancelled_by", "created_at")
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """«Gi meg beskjed om en tidligere time»: who waits, in order. Read-only: patients join and leave."""
+
+    list_display = ("created_at", "appointment", "ended_at")
+    list_select_related = ("appointment__slot__practitioner", "appointment__patient")
+    readonly_fields = ("appointment", "created_at", "ended_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(admin.ModelAdmin):
+    list_display = ("offered_at", "slot", "status", "expires_at", "answered_at")
+    list_filter = ("status",)
+    list_select_related = ("slot__practitioner",)
+    readonly_fields = ("entry", "slot", "offered_at", "expires_at", "status", "answered_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -122,3 +122,54 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.slot} ({self.patient})"
+
+
+class WaitlistEntry(models.Model):
+    """«Gi meg beskjed om en tidligere time»: the patient of a booked appointment wants an earlier time of
+    the same type with the same practitioner. Ends when they take one, leave the list or the appointment
+    is cancelled or over."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="waitlist_entries")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"], condition=Q(ended_at__isnull=True), name="one_open_waitlist_entry"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.appointment} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time held for the first on the waiting list until `expires_at`."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        TAKEN = "taken", _("taken")
+        DECLINED = "declined", _("declined")
+        EXPIRED = "expired", _("expired")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="offers")
+    offered_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A freed time is held for one patient at a time.
+            models.UniqueConstraint(fields=["slot"], condition=Q(status="open"), name="one_open_offer_per_slot")
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.slot} ({self.get_status_display()})"

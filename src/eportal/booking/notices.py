@@ -4,7 +4,10 @@ Only the clinic, the day, the time and the cancellation rule: never the reason o
 could tell a condition.
 """
 
+from urllib.parse import urljoin
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,7 @@ def deadline_rule() -> str:
     }
 
 
-def _tell(appointment, subject: str, text: str) -> None:
+def _tell(appointment, subject: str, text: str, *, always_sms: bool = False) -> None:
     patient = appointment.patient
     user = User.objects.filter(national_id=patient.national_id, is_active=True).first()
     if user is None:
@@ -33,7 +36,7 @@ def _tell(appointment, subject: str, text: str) -> None:
     if user.notify_by_email and user.email:
         queue_email(to=user.email, subject=subject, body=text)
     mobiles = registered_mobiles(patient)
-    if user.notify_by_sms and mobiles:
+    if (user.notify_by_sms or always_sms) and mobiles:
         queue_sms(to=mobiles[0], text=text, user=user)
 
 
@@ -69,4 +72,35 @@ def reminder(appointment) -> None:
         _("Reminder: appointment at %(clinic)s") % {"clinic": clinic},
         _("Reminder: you have an appointment at %(clinic)s %(when)s. %(rule)s")
         % {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
+    )
+
+
+def moved(new, old) -> None:
+    clinic = get_clinic().name
+    _tell(
+        new,
+        _("Appointment moved at %(clinic)s") % {"clinic": clinic},
+        _("Your appointment at %(clinic)s is moved to an earlier time: %(when)s (instead of %(before)s). %(rule)s")
+        % {"clinic": clinic, "when": when(new), "before": when(old), "rule": deadline_rule()},
+    )
+
+
+def earlier_time_offered(offer) -> None:
+    """The patient asked to be told (by SMS) of an earlier time; it is held for them until the offer expires."""
+    clinic = get_clinic().name
+    link = urljoin(settings.EPORTAL_PUBLIC_URL, reverse("booking:offer", args=[offer.pk]))
+    _tell(
+        offer.entry.appointment,
+        _("An earlier time at %(clinic)s") % {"clinic": clinic},
+        _(
+            "%(clinic)s: an earlier time is free for you: %(when)s. It is held for you until %(until)s. "
+            "Log in to take it: %(link)s"
+        )
+        % {
+            "clinic": clinic,
+            "when": when(offer),
+            "until": timezone.localtime(offer.expires_at).strftime("%H:%M"),
+            "link": link,
+        },
+        always_sms=True,
     )

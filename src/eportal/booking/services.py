@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eportal.accounts.models import User
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient
 
 from . import notices
-from .models import Absence, Appointment, Slot, WeeklySchedule
+from .models import Absence, Appointment, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule
 
 
 class BookingError(Exception):
@@ -90,15 +91,21 @@ def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
     return appointment.slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
 
 
+def acting_role(appointment: Appointment, by) -> str:
+    """Who acted on the appointment: the patient, a guardian (acting for them) or the clinic's staff."""
+    if by is None or by.is_staff:
+        return "staff"
+    return "patient" if by.national_id == appointment.patient.national_id else "guardian"
+
+
 def _audit(action: str, appointment: Appointment, *, by, request) -> None:
-    """Who booked or cancelled whose appointment: the patient, a guardian or (no user) the clinic."""
     record_event(
         action,
-        actor=f"user:{by.pk}" if by else "staff",
+        actor=f"{acting_role(appointment, by)}:{by.pk}" if by else "staff",
         actor_user=by,
         subject_national_id=appointment.patient.national_id,
         request=request,
-        details={"appointment": appointment.pk},
+        details={"appointment": appointment.pk, "by": acting_role(appointment, by)},
     )
 
 
@@ -106,10 +113,15 @@ def _taken() -> str:
     return _("The appointment is unfortunately no longer available")
 
 
-@transaction.atomic
-def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request=None) -> Appointment:
-    """Book one free online slot for the patient, or raise BookingError. One transaction: no
-    appointment without its audit entry, and the database refuses a second booking of the slot."""
+def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
+    return (
+        WaitlistOffer.objects.filter(slot=slot, status=WaitlistOffer.Status.OPEN, expires_at__gt=now)
+        .exclude(entry__appointment__patient=patient)
+        .exists()
+    )
+
+
+def _book(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request) -> Appointment:
     patient = ListPatient.objects.select_for_update().get(pk=patient.pk)  # one booking at a time per patient
     slot = Slot.objects.select_related("appointment_type", "practitioner").filter(pk=slot_id).first()
     now = timezone.now()
@@ -133,6 +145,8 @@ def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, req
         )
     if active.filter(Q(slot__starts_at__lt=slot.ends_at) & Q(slot__ends_at__gt=slot.starts_at)).exists():
         raise BookingError(_("You already have an appointment at that time."))
+    if _reserved_for_another(slot, patient, now):
+        raise BookingError(_taken())
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -140,27 +154,201 @@ def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, req
             )
     except IntegrityError:
         raise BookingError(_taken()) from None
-    notices.booked(appointment)
     _audit("appointment_booked", appointment, by=booked_by, request=request)
     return appointment
 
 
 @transaction.atomic
+def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request=None) -> Appointment:
+    """Book one free online slot for the patient, or raise BookingError. One transaction: no
+    appointment without its notice and audit entry, and the database refuses a second booking of the slot."""
+    appointment = _book(patient=patient, slot_id=slot_id, reason=reason, booked_by=booked_by, request=request)
+    notices.booked(appointment)
+    return appointment
+
+
+def _release(appointment: Appointment, *, by, request) -> None:
+    """Cancel the appointment, end its waiting-list entries, and offer the freed time to the waiting list."""
+    appointment.cancelled_at, appointment.cancelled_by = timezone.now(), by
+    appointment.save(update_fields=["cancelled_at", "cancelled_by"])
+    _audit("appointment_cancelled", appointment, by=by, request=request)
+    for entry in WaitlistEntry.objects.filter(appointment=appointment, ended_at__isnull=True):
+        _end_entry(entry)
+    offer_freed_slot(appointment.slot)
+
+
+def _cancel(appointment: Appointment, *, by, request, by_clinic: bool) -> Appointment:
+    _release(appointment, by=by, request=request)
+    notices.cancelled(appointment, by_clinic=by_clinic)
+    return appointment
+
+
+def _active_appointment_for_update(**lookup) -> Appointment | None:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("slot", "patient")
+        .filter(cancelled_at__isnull=True, **lookup)
+        .first()
+    )
+
+
+@transaction.atomic
 def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_by, request=None) -> Appointment:
     """Cancel the patient's own appointment before the deadline, or raise BookingError."""
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("slot")
-        .filter(pk=appointment_id, patient=patient, cancelled_at__isnull=True)
-        .first()
+    appointment = _active_appointment_for_update(pk=appointment_id, patient=patient)
+    if appointment is None:
+        raise BookingError(_("The appointment was not found."))
+    if timezone.now() > cancellation_deadline(appointment):
+        raise BookingError(_("The deadline for cancelling online has passed. Call the clinic."))
+    return _cancel(appointment, by=cancelled_by, request=request, by_clinic=False)
+
+
+@transaction.atomic
+def cancel_for_clinic(*, appointment_id: int, staff_user, request=None) -> Appointment:
+    """The clinic cancels a coming appointment (no deadline); the patient is told to contact the clinic."""
+    appointment = _active_appointment_for_update(pk=appointment_id, slot__starts_at__gt=timezone.now())
+    if appointment is None:
+        raise BookingError(_("The appointment was not found, or it has already been cancelled or has passed."))
+    return _cancel(appointment, by=staff_user, request=request, by_clinic=True)
+
+
+# «Gi meg beskjed om en tidligere time» -----------------------------------------------------------
+
+
+def _open_entry(appointment: Appointment) -> WaitlistEntry | None:
+    return WaitlistEntry.objects.filter(appointment=appointment, ended_at__isnull=True).first()
+
+
+@transaction.atomic
+def join_waitlist(*, appointment_id: int, patient: ListPatient, by, request=None) -> WaitlistEntry:
+    """Put the patient's coming appointment on the waiting list for an earlier time (once)."""
+    appointment = _active_appointment_for_update(
+        pk=appointment_id,
+        patient=patient,
+        slot__starts_at__gt=timezone.now(),
+        slot__appointment_type__bookable_online=True,
     )
     if appointment is None:
         raise BookingError(_("The appointment was not found."))
+    entry = _open_entry(appointment)
+    if entry is None:
+        entry = WaitlistEntry.objects.create(appointment=appointment)
+        _audit("waitlist_joined", appointment, by=by, request=request)
+    return entry
+
+
+def _end_entry(entry: WaitlistEntry) -> None:
+    """End an entry; a time held for it goes on to the next in line."""
+    entry.ended_at = timezone.now()
+    entry.save(update_fields=["ended_at"])
+    for offer in entry.offers.filter(status=WaitlistOffer.Status.OPEN).select_related("slot"):
+        _close_offer(offer, WaitlistOffer.Status.WITHDRAWN)
+
+
+@transaction.atomic
+def leave_waitlist(*, appointment_id: int, patient: ListPatient, by, request=None) -> None:
+    appointment = Appointment.objects.filter(pk=appointment_id, patient=patient).first()
+    entry = _open_entry(appointment) if appointment else None
+    if entry is None:
+        raise BookingError(_("You are not on the waiting list for this appointment."))
+    _end_entry(entry)
+    _audit("waitlist_left", appointment, by=by, request=request)
+
+
+def offer_freed_slot(slot: Slot) -> WaitlistOffer | None:
+    """Hold a freed time for the first on the waiting list whose appointment of the same type with the
+    same practitioner is later, and tell them. Each entry is offered a given time once."""
     now = timezone.now()
-    if now > cancellation_deadline(appointment):
-        raise BookingError(_("The deadline for cancelling online has passed. Call the clinic."))
-    appointment.cancelled_at, appointment.cancelled_by = now, cancelled_by
-    appointment.save(update_fields=["cancelled_at", "cancelled_by"])
-    notices.cancelled(appointment)
-    _audit("appointment_cancelled", appointment, by=cancelled_by, request=request)
-    return appointment
+    hold = datetime.timedelta(minutes=settings.EPORTAL_WAITLIST_HOLD_MINUTES)
+    slot = Slot.objects.select_related("appointment_type").get(pk=slot.pk)
+    if not slot.online or slot.blocked or not slot.appointment_type.bookable_online or slot.starts_at <= now + hold:
+        return None
+    if slot.appointments.filter(cancelled_at__isnull=True).exists():
+        return None
+    entry = (
+        WaitlistEntry.objects.filter(
+            ended_at__isnull=True,
+            appointment__cancelled_at__isnull=True,
+            appointment__slot__practitioner_id=slot.practitioner_id,
+            appointment__slot__appointment_type_id=slot.appointment_type_id,
+            appointment__slot__starts_at__gt=slot.starts_at,
+        )
+        .filter(Exists(User.objects.filter(national_id=OuterRef("appointment__patient__national_id"), is_active=True)))
+        .exclude(offers__slot=slot)
+        .exclude(offers__status=WaitlistOffer.Status.OPEN)
+        .select_related("appointment__patient", "appointment__slot")
+        .first()
+    )
+    if entry is None:
+        return None
+    try:
+        with transaction.atomic():
+            offer = WaitlistOffer.objects.create(entry=entry, slot=slot, expires_at=now + hold)
+    except IntegrityError:  # held for someone else already
+        return None
+    record_event(
+        "waitlist_offered",
+        actor="system",
+        subject_national_id=entry.appointment.patient.national_id,
+        details={"appointment": entry.appointment_id, "slot": slot.pk, "offer": offer.pk},
+    )
+    notices.earlier_time_offered(offer)
+    return offer
+
+
+def _close_offer(offer: WaitlistOffer, status: str) -> bool:
+    """Close an open offer and pass its time on; claimed by a conditional update, so that two closers
+    (the patient's "no thanks" and the expiry job) cannot both pass it on."""
+    closed = WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN).update(
+        status=status, answered_at=timezone.now()
+    )
+    if closed:
+        offer_freed_slot(offer.slot)
+    return bool(closed)
+
+
+def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
+    offer = (
+        WaitlistOffer.objects.select_related("slot", "entry__appointment")
+        .filter(pk=offer_id, entry__appointment__patient=patient)
+        .first()
+    )
+    if offer is None:
+        raise BookingError(_("The offer was not found."))
+    if offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= timezone.now():
+        raise BookingError(_("The offer is no longer valid. The time may have gone to someone else."))
+    return offer
+
+
+@transaction.atomic
+def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appointment:
+    """Move the patient's appointment to the earlier time held for them: one transaction, so they never
+    lose the old time without getting the new one. The old time goes on to the next in line."""
+    offer = _own_open_offer(offer_id, patient)
+    old = _active_appointment_for_update(pk=offer.entry.appointment_id)
+    if old is None:
+        raise BookingError(_("The offer is no longer valid. The time may have gone to someone else."))
+    WaitlistOffer.objects.filter(pk=offer.pk).update(status=WaitlistOffer.Status.TAKEN, answered_at=timezone.now())
+    WaitlistEntry.objects.filter(pk=offer.entry_id).update(ended_at=timezone.now())
+    _release(old, by=by, request=request)
+    new = _book(patient=patient, slot_id=offer.slot_id, reason=old.reason, booked_by=by, request=request)
+    notices.moved(new, old)
+    return new
+
+
+@transaction.atomic
+def decline_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> None:
+    """No thanks: the time goes on to the next in line; the patient stays on the list for other times."""
+    offer = _own_open_offer(offer_id, patient)
+    _close_offer(offer, WaitlistOffer.Status.DECLINED)
+    _audit("waitlist_declined", offer.entry.appointment, by=by, request=request)
+
+
+def expire_waitlist_offers() -> int:
+    """Pass on the times whose hold ran out (run every few minutes, with the reminders)."""
+    expired = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, expires_at__lte=timezone.now())
+    count = 0
+    for offer in expired.select_related("slot"):
+        with transaction.atomic():
+            count += _close_offer(offer, WaitlistOffer.Status.EXPIRED)
+    return count

@@ -11,4 +11,8 @@ urlpatterns = [
     path("timer/<int:appointment_id>/bestilt/", views.booked, name="booked"),
     path("timer/<int:appointment_id>/avbestill/", views.cancel, name="cancel"),
     path("timer/<int:appointment_id>/kalender.ics", views.calendar_file, name="ics"),
+    path("timer/<int:appointment_id>/venteliste/", views.join_waitlist, name="join-waitlist"),
+    path("timer/<int:appointment_id>/venteliste/forlat/", views.leave_waitlist, name="leave-waitlist"),
+    path("timer/tilbud/<int:offer_id>/", views.offer, name="offer"),
+    path("timer/tilbud/<int:offer_id>/nei/", views.decline_offer, name="decline-offer"),
 ]

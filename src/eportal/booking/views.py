@@ -4,9 +4,11 @@ import itertools
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.accounts.views import form_page, patient_required
@@ -16,7 +18,7 @@ from eportal.representation.services import acting_patient
 
 from . import ics, selectors, services
 from .forms import ReasonForm
-from .models import Appointment, AppointmentType, Slot
+from .models import Appointment, AppointmentType, Slot, WaitlistEntry
 from .notices import deadline_rule
 
 
@@ -108,11 +110,16 @@ def my_appointments(request):
     appointments = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(
         patient=patient
     )
-    future = [a for a in appointments.filter(slot__starts_at__gt=now).order_by("slot__starts_at")]
+    future = list(
+        appointments.filter(slot__starts_at__gt=now)
+        .prefetch_related(Prefetch("waitlist_entries", WaitlistEntry.objects.filter(ended_at__isnull=True), "open"))
+        .order_by("slot__starts_at")
+    )
     past = appointments.filter(slot__starts_at__lte=now).order_by("-slot__starts_at")[:20]
     for appointment in future:
         appointment.can_cancel = appointment.cancelled_at is None and now <= services.cancellation_deadline(appointment)
-    context = {"future": future, "past": past, "clinic": get_clinic()}
+        appointment.on_waitlist = bool(appointment.open)
+    context = {"future": future, "past": past, "offers": selectors.open_offers(patient), "clinic": get_clinic()}
     return render(request, "booking/my_appointments.html", context)
 
 
@@ -136,3 +143,59 @@ def calendar_file(request, appointment_id):
     response = HttpResponse(ics.calendar(appointment, clinic=get_clinic()), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="time-{appointment.pk}.ics"'
     return response
+
+
+def _patient_action(request, action, success: str, **ids):
+    """Run a booking service for the acting patient; its refusal is shown as a message on «Mine timer»."""
+    try:
+        action(patient=acting_patient(request), by=request.user, request=request, **ids)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("booking:mine")
+
+
+@patient_required
+@require_POST
+def join_waitlist(request, appointment_id):
+    return _patient_action(
+        request,
+        services.join_waitlist,
+        _("You are on the waiting list. We send you an SMS if an earlier time becomes free."),
+        appointment_id=appointment_id,
+    )
+
+
+@patient_required
+@require_POST
+def leave_waitlist(request, appointment_id):
+    return _patient_action(
+        request, services.leave_waitlist, _("You are off the waiting list."), appointment_id=appointment_id
+    )
+
+
+@patient_required
+@require_POST
+def decline_offer(request, offer_id):
+    return _patient_action(
+        request, services.decline_offer, _("Thank you. The time goes to the next on the list."), offer_id=offer_id
+    )
+
+
+@patient_required
+def offer(request, offer_id):
+    """The earlier time held for the patient: take it (the appointment moves) or say no thanks."""
+    patient = acting_patient(request)
+    held = selectors.open_offers(patient).filter(pk=offer_id).first()
+    if held is None:
+        messages.error(request, _("The offer is no longer valid. The time may have gone to someone else."))
+        return redirect("booking:mine")
+    if request.method == "POST":
+        try:
+            appointment = services.take_offer(offer_id=held.pk, patient=patient, by=request.user, request=request)
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+            return redirect("booking:mine")
+        return redirect("booking:booked", appointment_id=appointment.pk)
+    return render(request, "booking/offer.html", {"offer": held, "rule": deadline_rule()})

@@ -23,7 +23,10 @@ def sms_backend():
     return import_string(settings.EPORTAL_SMS_BACKEND)()
 
 
-def _check_caps(*, user, ip: str | None) -> None:
+def _check_caps(*, user, ip: str | None, purpose: str) -> None:
+    """The caps against SMS pumping. A notice (booking, reminder, an earlier time held for the patient)
+    is not under the 15-minute account cap, which is for login codes: a patient who logs in, books and
+    is offered an earlier time within minutes must still get the offer. The day caps hold for all."""
     now = timezone.now()
     quarter, day = now - datetime.timedelta(minutes=15), now - datetime.timedelta(days=1)
     ledger = SmsLedgerEntry.objects
@@ -31,10 +34,10 @@ def _check_caps(*, user, ip: str | None) -> None:
         (ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY),
     ]
     if user is not None:
-        limits += [
-            (ledger.filter(user=user, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN),
-            (ledger.filter(user=user, created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY),
-        ]
+        limits.append((ledger.filter(user=user, created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
+    if user is not None and purpose != SmsLedgerEntry.Purpose.NOTICE:
+        codes = ledger.filter(user=user, created_at__gte=quarter).exclude(purpose=SmsLedgerEntry.Purpose.NOTICE)
+        limits.append((codes, settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
     if ip:
         limits += [
             (ledger.filter(ip=ip, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_IP_15MIN),
@@ -56,7 +59,7 @@ def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = No
     get_clinic()  # the row the lock below needs exists
     with transaction.atomic():
         list(Clinic.objects.select_for_update().filter(pk=Clinic.SINGLETON_ID))
-        _check_caps(user=user, ip=ip)
+        _check_caps(user=user, ip=ip, purpose=purpose)
         entry = SmsLedgerEntry.objects.create(
             purpose=purpose,
             recipient=to,

@@ -1,0 +1,24 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from eportal.booking.services import expire_waitlist_offers, send_due_reminders
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue reminders for appointments within EPORTAL_REMINDER_HOURS, and pass on the earlier times whose "
+        "hold for a patient on the waiting list ran out. Run every few minutes (cron), or use --every."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, metavar="SECONDS", help="keep running, once every SECONDS")
+
+    def handle(self, *args, every=None, **options):
+        while True:
+            reminders = send_due_reminders()
+            passed_on = expire_waitlist_offers()
+            self.stdout.write(f"{reminders} reminders queued, {passed_on} expired waiting-list offers passed on.")
+            if not every:
+                return
+            time.sleep(every)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+urlpatterns = [
+    path("personale/", views.home, name="home"),
+    path("personale/dagsliste/", views.day_list, name="day-list"),
+    path("personale/uke/", views.week, name="week"),
+    path("personale/belegg/", views.online_capacity, name="capacity"),
+    path("personale/timer/<int:appointment_id>/avlys/", views.cancel, name="cancel"),
+]

@@ -1,0 +1,142 @@
+"""The staff workspace: the day list, the week at a glance, online capacity, and cancelling for the clinic.
+
+Only staff who logged in with password and an authenticator code reach these pages, and each also needs
+its Django permission (so a clinic can give a receptionist the day list without the admin's rights).
+Showing patients on a day list is a read of their data, and is audited per patient.
+"""
+
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from eportal.audit.services import record_events_for
+from eportal.booking import selectors, services
+from eportal.booking.models import Appointment
+
+from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
+
+
+def staff_required(permission: str):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not (user.is_authenticated and user.is_staff and user.is_verified()):
+                return redirect_to_login(request.get_full_path(), reverse("accounts:staff-login"))
+            if not user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _day_list_url(practitioner_id: int, day: datetime.date) -> str:
+    return f"{reverse('staff:day-list')}?{urlencode({'practitioner': practitioner_id, 'day': day.isoformat()})}"
+
+
+@staff_required("booking.view_appointment")
+def home(request):
+    return redirect("staff:day-list")
+
+
+@staff_required("booking.view_appointment")
+def day_list(request):
+    form = DayListForm(request.GET)
+    day, practitioner = form.chosen_day(), form.chosen_practitioner()
+    slots = selectors.day_list(practitioner_id=practitioner.pk, day=day) if practitioner else []
+    booked = [slot.appointment for slot in slots if slot.appointment]
+    record_events_for(
+        "staff_viewed_day_list",
+        subjects=[appointment.patient.national_id for appointment in booked],
+        actor=f"staff:{request.user.pk}",
+        actor_user=request.user,
+        request=request,
+        details={"practitioner": practitioner.pk if practitioner else None, "day": day.isoformat()},
+    )
+    now = timezone.now()
+    context = {
+        "form": form,
+        "day": day,
+        "practitioner": practitioner,
+        "slots": slots,
+        "booked_count": len(booked),
+        "now": now,
+        "previous_url": practitioner and _day_list_url(practitioner.pk, day - datetime.timedelta(days=1)),
+        "next_url": practitioner and _day_list_url(practitioner.pk, day + datetime.timedelta(days=1)),
+    }
+    return render(request, "staff/day_list.html", context, status=200 if form.is_valid() else 400)
+
+
+@staff_required("booking.view_appointment")
+def week(request):
+    form = DayForm(request.GET)
+    chosen = form.chosen_day()
+    monday = chosen - datetime.timedelta(days=chosen.weekday())
+    counts = {
+        (row["practitioner_id"], row["day"]): row
+        for row in selectors.slot_counts(first_day=monday, days=7, by_practitioner=True)
+    }
+    days = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    days = [day for day in days if day.weekday() < 5 or any(key[1] == day for key in counts)]
+    rows = [
+        (
+            practitioner,
+            [(day, counts.get((practitioner.pk, day)), _day_list_url(practitioner.pk, day)) for day in days],
+        )
+        for practitioner in bookable_practitioners()
+    ]
+    context = {
+        "form": form,
+        "monday": monday,
+        "days": days,
+        "rows": rows,
+        "previous_week": (monday - datetime.timedelta(days=7)).isoformat(),
+        "next_week": (monday + datetime.timedelta(days=7)).isoformat(),
+    }
+    return render(request, "staff/week.html", context, status=200 if form.is_valid() else 400)
+
+
+@staff_required("booking.view_appointment")
+def online_capacity(request):
+    form = WeeksForm(request.GET)
+    weeks = form.chosen_weeks()
+    rows = list(selectors.slot_counts(first_day=timezone.localdate(), days=7 * weeks, online_only=True))
+    widest = max((row["total"] for row in rows), default=0) or 1
+    for row in rows:
+        row["free"] = row["total"] - row["booked"]
+        row["booked_width"] = round(100 * row["booked"] / widest)
+        row["free_width"] = round(100 * row["free"] / widest)
+    context = {"form": form, "weeks": weeks, "rows": rows}
+    return render(request, "staff/capacity.html", context, status=200 if form.is_valid() else 400)
+
+
+@staff_required("booking.change_appointment")
+def cancel(request, appointment_id):
+    appointment = (
+        Appointment.objects.select_related("slot__practitioner", "slot__appointment_type", "patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    back = _day_list_url(appointment.slot.practitioner_id, timezone.localdate(appointment.slot.starts_at))
+    if request.method == "POST":
+        try:
+            services.cancel_for_clinic(appointment_id=appointment.pk, staff_user=request.user, request=request)
+        except services.BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The appointment is cancelled. The patient has been told."))
+        return redirect(back)
+    return render(request, "staff/cancel.html", {"appointment": appointment, "back": back})

@@ -1,0 +1,204 @@
+"""«Gi meg beskjed om en tidligere time»: the first on the waiting list is offered a freed earlier time."""
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from eportal.audit.models import AuditEvent
+from eportal.booking.models import Appointment, Slot, WaitlistEntry, WaitlistOffer
+from eportal.booking.services import BookingError, book_slot, cancel_appointment, join_waitlist
+from eportal.notifications import backends
+from tests import factories
+from tests.accounts_fixtures import log_in, register_and_activate
+from tests.helpers import run_tasks
+
+
+@pytest.fixture
+def slots(family):
+    """In four days at the family's GP: six online times, 08:00 to 10:00."""
+    the_day = timezone.localdate() + datetime.timedelta(days=4)
+    return factories.schedule_day(family["gp"], the_day, [(datetime.time(8), datetime.time(10), True)])
+
+
+def patient_client(patient, email):
+    client = Client()
+    register_and_activate(client, patient, email=email)
+    log_in(client, patient)
+    return client
+
+
+@pytest.fixture
+def kari(family):
+    return patient_client(family["kari"], "kari@example.com")
+
+
+@pytest.fixture
+def per(family):
+    per = factories.list_patient(family["gp"], first_name="Per", last_name="Hansen")
+    return {"patient": per, "client": patient_client(per, "per@example.com")}
+
+
+def book(patient, slot, reason="Vondt i ryggen"):
+    return book_slot(patient=patient, slot_id=slot.pk, reason=reason, booked_by=None)
+
+
+def clear_outbox():
+    run_tasks()  # what earlier steps queued is sent before the outbox is emptied
+    backends.sms_outbox.clear()
+
+
+def sms_to(patient):
+    run_tasks()
+    return [sms["text"] for sms in backends.sms_outbox if sms["to"] == patient.mobile]
+
+
+def free_times(client, slot):
+    return re.findall(
+        r'href="/timer/bestill/tid/(\d+)/"', client.get(f"/timer/bestill/{slot.appointment_type_id}/").content.decode()
+    )
+
+
+def test_a_patient_puts_an_appointment_on_the_waiting_list_from_mine_timer(kari, family, slots):
+    appointment = book(family["kari"], slots[4])
+    page = kari.get("/timer/").content.decode()
+    assert "Gi meg beskjed om en tidligere time" in page
+    response = kari.post(f"/timer/{appointment.pk}/venteliste/", follow=True)
+    html = response.content.decode()
+    assert "Du står på venteliste. Vi sender deg SMS hvis en tidligere time blir ledig." in html
+    assert "Fjern meg fra ventelisten" in html and "Gi meg beskjed om en tidligere time" not in html
+    kari.post(f"/timer/{appointment.pk}/venteliste/")  # twice is once
+    assert WaitlistEntry.objects.filter(appointment=appointment, ended_at__isnull=True).count() == 1
+    event = AuditEvent.objects.get(action="waitlist_joined")
+    assert event.details["by"] == "patient" and event.subject_national_id == family["kari"].national_id
+    html = kari.post(f"/timer/{appointment.pk}/venteliste/forlat/", follow=True).content.decode()
+    assert "Du står ikke lenger på venteliste." in html
+    assert not WaitlistEntry.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_a_freed_earlier_time_is_held_for_the_first_on_the_list_and_sent_by_sms(kari, per, family, slots):
+    kari_appointment = book(family["kari"], slots[4])
+    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], by=None)
+    per_appointment = book(per["patient"], slots[5])
+    join_waitlist(appointment_id=per_appointment.pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    freed = book(ola, slots[1])
+    clear_outbox()
+    cancel_appointment(appointment_id=freed.pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry.appointment == kari_appointment and offer.slot == slots[1]  # first asked, first offered
+    assert offer.expires_at - offer.offered_at == pytest.approx(
+        datetime.timedelta(minutes=60), abs=datetime.timedelta(seconds=5)
+    )
+    (text,) = sms_to(family["kari"])
+    assert f"http://testserver/timer/tilbud/{offer.pk}/" in text
+    assert (
+        "en tidligere time er ledig for deg" in text and "Holdes av" not in text and "holdes av for deg til kl." in text
+    )
+    assert "Vondt" not in text and "Vanlig konsultasjon" not in text  # no health content in the SMS
+    assert sms_to(per["patient"]) == []
+    # Held: the others do not see it, and cannot book it.
+    assert str(slots[1].pk) not in free_times(per["client"], slots[1])
+    with pytest.raises(BookingError, match="ikke lenger ledig"):
+        book(factories.list_patient(family["gp"]), slots[1])
+    assert str(slots[1].pk) not in free_times(kari, slots[1])
+    assert "En tidligere time er ledig for deg" in kari.get("/timer/").content.decode()
+
+
+def test_taking_the_offer_moves_the_appointment_and_offers_the_old_time_on(kari, per, family, slots):
+    kari_appointment = book(family["kari"], slots[4], reason="Kontroll")
+    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], by=None)
+    per_appointment = book(per["patient"], slots[5])
+    join_waitlist(appointment_id=per_appointment.pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[1]).pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    clear_outbox()
+    page = kari.get(f"/timer/tilbud/{offer.pk}/").content.decode()
+    assert "TA DEN TIDLIGERE TIMEN" in page and "Timen du har nå" in page
+    response = kari.post(f"/timer/tilbud/{offer.pk}/")
+    assert response.status_code == 302
+    new = Appointment.objects.get(patient=family["kari"], cancelled_at__isnull=True)
+    assert new.slot == slots[1] and new.reason == "Kontroll"
+    kari_appointment.refresh_from_db()
+    assert kari_appointment.cancelled_at is not None
+    assert "Timen er bestilt" in kari.get(response["Location"]).content.decode()
+    (moved,) = sms_to(family["kari"])
+    assert "er flyttet til et tidligere tidspunkt" in moved
+    # Kari's old time (slots[4]) is earlier than Per's (slots[5]): it is held for Per now.
+    per_offer = WaitlistOffer.objects.get(entry__appointment=per_appointment)
+    assert per_offer.slot == slots[4] and per_offer.status == "open"
+    assert WaitlistOffer.objects.get(pk=offer.pk).status == "taken"
+    assert not WaitlistEntry.objects.filter(appointment=kari_appointment, ended_at__isnull=True).exists()
+
+
+def test_no_thanks_and_an_expired_hold_pass_the_time_on_then_free_it_for_all(kari, per, family, slots):
+    for patient, slot in [(family["kari"], slots[4]), (per["patient"], slots[5])]:
+        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    html = kari.post(f"/timer/tilbud/{offer.pk}/nei/", follow=True).content.decode()
+    assert "Takk. Timen går videre til nestemann på listen." in html
+    per_offer = WaitlistOffer.objects.get(status="open")
+    assert per_offer.entry.appointment.patient == per["patient"] and per_offer.slot == slots[0]
+    assert WaitlistEntry.objects.filter(ended_at__isnull=True).count() == 2  # Kari still waits for other times
+    WaitlistOffer.objects.filter(pk=per_offer.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    call_command("booking_jobs")
+    assert WaitlistOffer.objects.get(pk=per_offer.pk).status == "expired"
+    assert not WaitlistOffer.objects.filter(status="open").exists()  # each is offered a time once
+    assert str(slots[0].pk) in free_times(per["client"], slots[0])
+    html = per["client"].post(f"/timer/tilbud/{per_offer.pk}/", follow=True).content.decode()
+    assert "Tilbudet gjelder ikke lenger" in html
+
+
+def test_nobody_else_can_see_or_take_an_offer(kari, per, family, slots):
+    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, patient=family["kari"], by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    for method in (per["client"].get, per["client"].post):
+        html = method(f"/timer/tilbud/{offer.pk}/", follow=True).content.decode()
+        assert "Tilbudet gjelder ikke lenger" in html and "TA DEN TIDLIGERE TIMEN" not in html
+    per["client"].post(f"/timer/tilbud/{offer.pk}/nei/")
+    assert WaitlistOffer.objects.get(pk=offer.pk).status == "open"
+    assert not Appointment.objects.filter(patient=per["patient"]).exists()
+    for bad in ["/timer/tilbud/0/", "/timer/tilbud/99999999/"]:
+        assert "Tilbudet gjelder ikke lenger" in kari.get(bad, follow=True).content.decode()
+
+
+def test_cancelling_the_waiting_appointment_withdraws_its_offer_and_passes_it_on(kari, per, family, slots):
+    kari_appointment = book(family["kari"], slots[4])
+    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], by=None)
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    kari.post(f"/timer/{kari_appointment.pk}/avbestill/")
+    assert WaitlistOffer.objects.get(entry__appointment=kari_appointment).status == "withdrawn"
+    per_offers = WaitlistOffer.objects.filter(entry__appointment__patient=per["patient"], status="open")
+    assert sorted(offer.slot_id for offer in per_offers) == [slots[0].pk]
+
+
+def test_a_time_starting_within_the_hold_is_not_offered(family, per, slots):
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    appointment = book(ola, slots[0])
+    soon = timezone.now() + datetime.timedelta(minutes=30)
+    Slot.objects.filter(pk=slots[0].pk).update(starts_at=soon, ends_at=soon + datetime.timedelta(minutes=20))
+    from eportal.booking.services import cancel_for_clinic
+
+    cancel_for_clinic(appointment_id=appointment.pk, staff_user=None)
+    assert not WaitlistOffer.objects.exists()
+
+
+def test_waiting_list_bad_input_changes_nothing(kari, per, family, slots):
+    per_appointment = book(per["patient"], slots[5])
+    html = kari.post(f"/timer/{per_appointment.pk}/venteliste/", follow=True).content.decode()
+    assert "Vi fant ikke timen." in html
+    html = kari.post("/timer/99999999/venteliste/forlat/", follow=True).content.decode()
+    assert "Du står ikke på venteliste for denne timen." in html
+    assert kari.get(f"/timer/{per_appointment.pk}/venteliste/").status_code == 405
+    assert not WaitlistEntry.objects.exists()
