@@ -140,7 +140,8 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
         text = "".join(output)
         assert f"http://127.0.0.1:{port}/" in text
         assert re.search(r"Kari Nordmann\s+\d{11}\s+mobil \d{3} \d{2} \d{3}", text), text
-        assert "/demo/utboks/" in text and "/personale/admin/" in text
+        assert "/demo/utboks/" in text and f"http://127.0.0.1:{port}/personale/ " in text
+        assert "Gi meg beskjed om en tidligere time" in text
         html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
         assert "GJERDRUM LEGESENTER" in html
         outbox = urllib.request.urlopen(f"http://127.0.0.1:{port}/demo/utboks/", timeout=10).read().decode()
@@ -157,7 +158,8 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
             time.sleep(0.5)
         assert "Aktiver brukeren din i e-portalen til Gjerdrum legesenter" in outbox
         assert f"http://127.0.0.1:{port}/aktiver/" in outbox
-        assert len(_workers_running_in(tmp_path)) == 1
+        assert len(_running_in(tmp_path, b"worker")) == 1
+        assert len(_running_in(tmp_path, b"booking-jobs")) == 1  # reminders and waiting-list expiry, as cron would
         # The BankID button works: the demo's own provider on the next port answers with the typed person.
         jar = http.cookiejar.CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
@@ -169,10 +171,12 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
-    assert _workers_running_in(tmp_path) == [], "the demo left its worker running"
+    for command in (b"worker", b"booking-jobs"):
+        assert _running_in(tmp_path, command) == [], f"the demo left {command.decode()} running"
 
 
-def _workers_running_in(folder) -> list[int]:
+def _running_in(folder, command: bytes) -> list[int]:
+    """The demo's child processes running `eportal <command>` in the folder."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -182,7 +186,7 @@ def _workers_running_in(folder) -> list[int]:
             cwd = os.readlink(f"/proc/{entry}/cwd")
         except OSError:
             continue
-        if b"eportal.cli" in cmdline and b"worker" in cmdline and cwd == str(folder):
+        if b"eportal.cli" in cmdline and command in cmdline and cwd == str(folder):
             found.append(int(entry))
     return found
 

@@ -10,6 +10,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests import factories
 from tests.helpers import last_sms_code
 
+from .browser import DESKTOP
+
 PASSWORD = "lang nok setning"
 EMAIL = "sigrid@example.com"
 
@@ -66,6 +68,10 @@ def h1(page: Page):
     return page.get_by_role("heading", level=1)
 
 
+def main(page: Page):
+    return page.get_by_role("main")
+
+
 def start_login(page: Page, origin: str, patient, password: str = PASSWORD) -> None:
     """Personnummer and password on /logg-inn/engangspassord/; ends on the page that asks for the SMS code."""
     page.goto(origin + "/logg-inn/engangspassord/")
@@ -82,3 +88,11 @@ def finish_login(page: Page, patient) -> None:
     page.get_by_role("button", name="LOGG INN", exact=True).click()
     expect(page).to_have_url(re.compile(r"/min-side/$"))
     expect(h1(page)).to_have_text("Min side")
+
+
+def log_in(open_page, origin: str, patient, device: dict = DESKTOP, *, bypass_csp: bool = False) -> Page:
+    """A fresh browser context, logged in the way a person does it; ends on Min side."""
+    page = open_page("/", device, bypass_csp=bypass_csp)
+    start_login(page, origin, patient)
+    finish_login(page, patient)
+    return page

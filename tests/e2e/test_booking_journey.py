@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests import factories
 
-from .account_steps import activated_user, finish_login, h1, listed_patient, start_login
+from .account_steps import activated_user, h1, listed_patient, log_in, main
 from .browser import DESKTOP, SCREENS, PageChecks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -69,18 +69,6 @@ def earliest_free_slot():
 
 def local(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment)
-
-
-def log_in(open_page, origin: str, patient, device: dict = DESKTOP, *, bypass_csp: bool = False) -> Page:
-    """A fresh browser context, logged in the way a person does it; ends on Min side."""
-    page = open_page("/", device, bypass_csp=bypass_csp)
-    start_login(page, origin, patient)
-    finish_login(page, patient)
-    return page
-
-
-def main(page: Page):
-    return page.get_by_role("main")
 
 
 def test_patient_books_the_first_free_time_gets_the_calendar_file_and_cancels(

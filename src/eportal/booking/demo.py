@@ -1,13 +1,14 @@
 """The demo clinic's appointment types and weekly schedule (issue 5's examples), and its slots."""
 
 import datetime
+import random
 
 from django.conf import settings
 from django.utils import timezone
 
-from eportal.clinic.models import Practitioner
+from eportal.clinic.models import ListPatient, Practitioner
 
-from .models import AppointmentType, WeeklySchedule
+from .models import Appointment, AppointmentType, Slot, WeeklySchedule
 from .services import generate_slots
 
 TYPES = [
@@ -29,6 +30,32 @@ NURSE_DAY = [
     (datetime.time(8, 0), datetime.time(10, 0), "Blodprøve", True),
     (datetime.time(10, 0), datetime.time(12, 0), "Vaksinasjon", True),
 ]
+
+
+BOOKED_SHARE = 0.4  # of the online times in the coming two weeks, booked by other demo patients
+
+
+def _book_some(*, seed: int = 5) -> None:
+    """Other patients' bookings, so the staff pages show a working clinic and a cancelled earlier time can
+    go to the waiting list. Written directly: the demo's outbox should not fill with their notices."""
+    if Appointment.objects.exists():
+        return
+    rng = random.Random(seed)
+    start = timezone.now() + datetime.timedelta(hours=1)
+    slots = Slot.objects.filter(online=True, starts_at__gt=start, starts_at__lt=start + datetime.timedelta(days=14))
+    patients_by_gp: dict[int, list[int]] = {}
+    for patient_id, gp_id in ListPatient.objects.exclude(last_name="Nordmann").values_list("id", "gp_id"):
+        patients_by_gp.setdefault(gp_id, []).append(patient_id)
+    nurses_patients = [patient for patients in patients_by_gp.values() for patient in patients]
+    bookings = []
+    for slot in slots.select_related("practitioner"):
+        pool = patients_by_gp.get(slot.practitioner_id) or nurses_patients
+        if pool and rng.random() < BOOKED_SHARE:
+            bookings.append(Appointment(slot=slot, patient_id=rng.choice(pool), reason=rng.choice(REASONS)))
+    Appointment.objects.bulk_create(bookings, batch_size=1000)
+
+
+REASONS = ["Kontroll", "Vondt i ryggen", "Fornye resept", "Hoste i to uker", "Svimmelhet", "Oppfølging"]
 
 
 def seed_booking() -> int:
@@ -53,4 +80,6 @@ def seed_booking() -> int:
                     starts=starts,
                     defaults={"ends": ends, "appointment_type": types[name], "online": online},
                 )
-    return generate_slots(first_day=timezone.localdate(), days=settings.EPORTAL_BOOKING_HORIZON_DAYS)
+    made = generate_slots(first_day=timezone.localdate(), days=settings.EPORTAL_BOOKING_HORIZON_DAYS)
+    _book_some()
+    return made

@@ -329,7 +329,7 @@ def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appo
     if old is None:
         raise BookingError(_("The offer is no longer valid. The time may have gone to someone else."))
     WaitlistOffer.objects.filter(pk=offer.pk).update(status=WaitlistOffer.Status.TAKEN, answered_at=timezone.now())
-    WaitlistEntry.objects.filter(pk=offer.entry_id).update(ended_at=timezone.now())
+    _end_entry(offer.entry)  # any other time held for this entry goes on
     _release(old, by=by, request=request)
     new = _book(patient=patient, slot_id=offer.slot_id, reason=old.reason, booked_by=by, request=request)
     notices.moved(new, old)

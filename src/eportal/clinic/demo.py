@@ -304,11 +304,17 @@ def demo_banner(base_url: str) -> str:
         "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
         "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
         "  " + _("Logged in: «Bestill time» and «Mine timer» are on Min side; the GPs have free times ahead."),
+        "  "
+        + _(
+            "Waiting list: book a later time, choose «Gi meg beskjed om en tidligere time» on «Mine timer», then "
+            "cancel an earlier booking with the same GP as staff («Avlys timen» on the day list); the SMS with "
+            "the link is in the outbox."
+        ),
         "",
         "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
         "  "
-        + _("Staff admin: %(url)s (user %(user)s, password %(password)s)")
-        % {"url": f"{base_url}/personale/admin/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
+        + _("Staff pages (Dagsliste, Uke, Belegg, admin): %(url)s (user %(user)s, password %(password)s)")
+        % {"url": f"{base_url}/personale/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
         "    "
         + _("Code: add the key %(key)s to an authenticator app, or run: %(command)s")
         % {

@@ -1,0 +1,73 @@
+"""The booking pages make the same number of queries however much data there is (DESIGN.md: selectors are
+built for a constant number of queries per page). Counted, not timed: the count does not depend on the
+machine. bench/booking_bench.py measures the time."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from eportal.booking.models import Appointment, Slot
+from eportal.booking.services import book_slot, join_waitlist
+from tests import factories
+from tests.test_staff_pages import staff, staff_client  # noqa: F401 - fixtures
+
+DAY = datetime.time(8), datetime.time(16), True  # 24 twenty-minute online times a day
+
+
+@pytest.fixture
+def first_day():
+    return timezone.localdate() + datetime.timedelta(days=2)
+
+
+def queries(client, url) -> int:
+    client.get(url)  # the first request may warm caches (clinic row, session)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def grow(gp, first_day, patient, *, days=10, others=40):
+    """More of everything the pages read: days of slots, other patients' bookings, the patient's own past
+    and future appointments (cancelled ones too) and waiting-list entries."""
+    for offset in range(1, days + 1):
+        factories.schedule_day(gp, first_day + datetime.timedelta(days=offset), [DAY])
+    slots = list(Slot.objects.filter(appointments__isnull=True).order_by("starts_at"))
+    for slot in slots[1:others:2]:
+        book_slot(patient=factories.list_patient(gp), slot_id=slot.pk, reason="x", booked_by=None)
+    past = timezone.now() - datetime.timedelta(days=30)
+    for index in range(30):
+        old = Slot.objects.create(
+            practitioner=gp,
+            appointment_type=slots[0].appointment_type,
+            starts_at=past - datetime.timedelta(days=index),
+            ends_at=past - datetime.timedelta(days=index) + datetime.timedelta(minutes=20),
+        )
+        Appointment.objects.create(slot=old, patient=patient, reason="x", cancelled_at=past if index % 3 else None)
+    coming = book_slot(patient=patient, slot_id=slots[-1].pk, reason="x", booked_by=None)
+    join_waitlist(appointment_id=coming.pk, patient=patient, by=None)
+
+
+def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, first_day):
+    slots = factories.schedule_day(family["gp"], first_day, [DAY])
+    book_slot(patient=family["kari"], slot_id=slots[0].pk, reason="x", booked_by=None)  # each list has one
+    type_id = slots[0].appointment_type_id
+    pages = [f"/timer/bestill/{type_id}/", "/timer/"]
+    before = [queries(logged_in, url) for url in pages]
+    grow(family["gp"], first_day, family["kari"])
+    after = [queries(logged_in, url) for url in pages]
+    assert Appointment.objects.count() > 50 and Slot.objects.count() > 250
+    assert after == before, f"queries before {before}, after {after} (free times, Mine timer)"
+
+
+def test_the_staff_day_list_does_not_grow_with_the_bookings(staff_client, family, first_day):  # noqa: F811
+    slots = factories.schedule_day(family["gp"], first_day, [DAY])
+    url = f"/personale/dagsliste/?practitioner={family['gp'].pk}&day={first_day.isoformat()}"
+    book_slot(patient=factories.list_patient(family["gp"]), slot_id=slots[0].pk, reason="x", booked_by=None)
+    before = queries(staff_client, url)
+    for slot in slots[1:]:
+        book_slot(patient=factories.list_patient(family["gp"]), slot_id=slot.pk, reason="x", booked_by=None)
+    assert queries(staff_client, url) == before
