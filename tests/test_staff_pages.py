@@ -131,6 +131,8 @@ def test_staff_cancel_for_the_clinic_and_the_patient_is_told(client, staff, fami
     staff_login(client, staff)
     page = client.get(f"/personale/timer/{appointment.pk}/avlys/").content.decode()
     assert "Kari Nordmann" in page and "AVLYS TIMEN" in page
+    seen = AuditEvent.objects.get(action="staff_viewed_appointment")
+    assert seen.actor_user == staff and seen.subject_national_id == family["kari"].national_id
     response = client.post(f"/personale/timer/{appointment.pk}/avlys/", follow=True)
     assert "Timen er avlyst. Pasienten har fått beskjed." in response.content.decode()
     appointment.refresh_from_db()
@@ -206,3 +208,17 @@ def test_a_day_is_23_or_25_hours_long_across_daylight_saving_changes():
         start, end = local_day_bounds(day)
         assert end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC) == datetime.timedelta(hours=hours)
         assert timezone.localtime(start).hour == 0
+
+
+def test_the_audit_says_whether_the_patient_a_guardian_or_staff_acted(family, staff, django_user_model):
+    from eportal.booking.services import acting_role
+
+    appointment = Appointment(patient=family["emma"])
+    kari = django_user_model(national_id=family["kari"].national_id, username=family["kari"].national_id)
+    emma = django_user_model(national_id=family["emma"].national_id, username=family["emma"].national_id)
+    assert [acting_role(appointment, who) for who in (emma, kari, staff, None)] == [
+        "patient",
+        "guardian",
+        "staff",
+        "staff",
+    ]

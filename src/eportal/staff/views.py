@@ -41,6 +41,18 @@ def staff_required(permission: str):
     return decorator
 
 
+def _audit_read(request, action: str, patients, **details) -> None:
+    """A staff member saw these patients' data: one audit event per patient."""
+    record_events_for(
+        action,
+        subjects=[patient.national_id for patient in patients],
+        actor=f"staff:{request.user.pk}",
+        actor_user=request.user,
+        request=request,
+        details=details,
+    )
+
+
 def _day_list_url(practitioner_id: int, day: datetime.date) -> str:
     return f"{reverse('staff:day-list')}?{urlencode({'practitioner': practitioner_id, 'day': day.isoformat()})}"
 
@@ -56,13 +68,12 @@ def day_list(request):
     day, practitioner = form.chosen_day(), form.chosen_practitioner()
     slots = selectors.day_list(practitioner_id=practitioner.pk, day=day) if practitioner else []
     booked = [slot.appointment for slot in slots if slot.appointment]
-    record_events_for(
+    _audit_read(
+        request,
         "staff_viewed_day_list",
-        subjects=[appointment.patient.national_id for appointment in booked],
-        actor=f"staff:{request.user.pk}",
-        actor_user=request.user,
-        request=request,
-        details={"practitioner": practitioner.pk if practitioner else None, "day": day.isoformat()},
+        [appointment.patient for appointment in booked],
+        practitioner=practitioner.pk if practitioner else None,
+        day=day.isoformat(),
     )
     now = timezone.now()
     context = {
@@ -139,4 +150,5 @@ def cancel(request, appointment_id):
         else:
             messages.success(request, _("The appointment is cancelled. The patient has been told."))
         return redirect(back)
+    _audit_read(request, "staff_viewed_appointment", [appointment.patient], appointment=appointment.pk)
     return render(request, "staff/cancel.html", {"appointment": appointment, "back": back})
