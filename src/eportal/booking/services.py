@@ -307,6 +307,10 @@ def _close_offer(offer: WaitlistOffer, status: str) -> bool:
     return bool(closed)
 
 
+def offer_gone() -> str:
+    return _("The offer is no longer valid. The time may have gone to someone else.")
+
+
 def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
     offer = (
         WaitlistOffer.objects.select_related("slot", "entry__appointment")
@@ -316,7 +320,7 @@ def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
     if offer is None:
         raise BookingError(_("The offer was not found."))
     if offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= timezone.now():
-        raise BookingError(_("The offer is no longer valid. The time may have gone to someone else."))
+        raise BookingError(offer_gone())
     return offer
 
 
@@ -327,8 +331,12 @@ def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appo
     offer = _own_open_offer(offer_id, patient)
     old = _active_appointment_for_update(pk=offer.entry.appointment_id)
     if old is None:
-        raise BookingError(_("The offer is no longer valid. The time may have gone to someone else."))
-    WaitlistOffer.objects.filter(pk=offer.pk).update(status=WaitlistOffer.Status.TAKEN, answered_at=timezone.now())
+        raise BookingError(offer_gone())
+    claimed = WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN).update(
+        status=WaitlistOffer.Status.TAKEN, answered_at=timezone.now()
+    )
+    if not claimed:  # the expiry job or a second click was first
+        raise BookingError(offer_gone())
     _end_entry(offer.entry)  # any other time held for this entry goes on
     _release(old, by=by, request=request)
     new = _book(patient=patient, slot_id=offer.slot_id, reason=old.reason, booked_by=by, request=request)

@@ -189,7 +189,7 @@ def offer(request, offer_id):
     patient = acting_patient(request)
     held = selectors.open_offers(patient).filter(pk=offer_id).first()
     if held is None:
-        messages.error(request, _("The offer is no longer valid. The time may have gone to someone else."))
+        messages.error(request, services.offer_gone())
         return redirect("booking:mine")
     if request.method == "POST":
         try:
