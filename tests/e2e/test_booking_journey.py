@@ -7,11 +7,12 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests import factories
 
 from .account_steps import activated_user, h1, listed_patient, log_in, main
+from .booking_steps import open_my_appointments
 from .browser import DESKTOP, SCREENS, PageChecks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -147,11 +148,7 @@ def test_patient_books_the_first_free_time_gets_the_calendar_file_and_cancels(
     expect(h1(page)).to_have_text("Timen er bestilt")
 
     # "Mine timer" lists the appointment under "Kommende timer".
-    main(page).get_by_role("link", name="Mine timer", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/timer/$"))
-    expect(h1(page)).to_have_text("Mine timer")
-    coming = page.get_by_role("region", name="Kommende timer")
-    appointments = coming.get_by_role("listitem")
+    appointments = open_my_appointments(page)
     expect(appointments).to_have_count(1)
     expect(appointments).to_contain_text(f"{starts:%H:%M}")
     expect(appointments).to_contain_text(patient.gp.full_name)
@@ -203,9 +200,7 @@ def test_booking_pages_are_accessible_and_fit_the_screen(open_page, live_server,
     expect(h1(page)).to_have_text("Timen er bestilt")
     check("bestilt", page)
 
-    main(page).get_by_role("link", name="Mine timer", exact=True).click()
-    expect(h1(page)).to_have_text("Mine timer")
-    expect(page.get_by_role("region", name="Kommende timer").get_by_role("listitem")).to_have_count(1)
+    expect(open_my_appointments(page)).to_have_count(1)
     check("mine-timer", page)
 
     page.get_by_role("button", name="AVBESTILL TIME", exact=True).click()
