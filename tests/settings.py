@@ -18,3 +18,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"eportal-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests run at any hour: no quiet hours for waiting-list offers (the test of quiet hours sets its own).
+EPORTAL_WAITLIST_QUIET_HOURS = (0, 0)

@@ -136,6 +136,7 @@ def test_taking_the_offer_moves_the_appointment_and_offers_the_old_time_on(kari,
 
 
 def test_no_thanks_and_an_expired_hold_pass_the_time_on_then_free_it_for_all(kari, per, family, slots):
+    Slot.objects.filter(pk__in=[slot.pk for slot in slots[1:4]]).update(blocked=True)  # one earlier time only
     for patient, slot in [(family["kari"], slots[4]), (per["patient"], slots[5])]:
         join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, by=None)
     ola = factories.list_patient(family["gp"])
@@ -202,3 +203,38 @@ def test_waiting_list_bad_input_changes_nothing(kari, per, family, slots):
     assert "Du står ikke på venteliste for denne timen." in html
     assert kari.get(f"/timer/{per_appointment.pk}/venteliste/").status_code == 405
     assert not WaitlistEntry.objects.exists()
+
+
+def hours_around_now(before: int, after: int) -> tuple[int, int]:
+    hour = timezone.localtime().hour
+    return ((hour - before) % 24, (hour + after) % 24)
+
+
+def test_no_offer_at_night_then_the_morning_job_offers_the_time(settings, per, family, slots):
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    settings.EPORTAL_WAITLIST_QUIET_HOURS = hours_around_now(1, 2)  # it is night now
+    clear_outbox()
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    call_command("booking_jobs")
+    assert not WaitlistOffer.objects.exists() and sms_to(per["patient"]) == []
+    settings.EPORTAL_WAITLIST_QUIET_HOURS = hours_around_now(3, -1)  # morning now
+    call_command("booking_jobs")
+    offer = WaitlistOffer.objects.get()
+    assert offer.slot == slots[0] and offer.entry.appointment.patient == per["patient"]
+    assert len(sms_to(per["patient"])) == 1
+
+
+def test_the_job_offers_a_time_staff_freed_by_hand_to_the_first_waiting(kari, per, family, slots):
+    Slot.objects.filter(pk=slots[1].pk).update(blocked=True)
+    for patient, slot in [(family["kari"], slots[4]), (per["patient"], slots[5])]:
+        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, by=None)
+    call_command("booking_jobs")  # the other earlier times are free too: each waiting patient gets one
+    first = {offer.entry.appointment.patient.pk: offer.slot for offer in WaitlistOffer.objects.all()}
+    assert first == {family["kari"].pk: slots[0], per["patient"].pk: slots[2]}
+    call_command("booking_jobs")
+    assert WaitlistOffer.objects.count() == 2  # held offers are not made again
+    Slot.objects.filter(pk=slots[1].pk).update(blocked=False)  # staff free the blocked time in the admin
+    WaitlistOffer.objects.filter(entry__appointment__patient=family["kari"]).update(status="declined")
+    call_command("booking_jobs")
+    assert WaitlistOffer.objects.get(status="open", entry__appointment__patient=family["kari"]).slot == slots[1]

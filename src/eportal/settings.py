@@ -185,6 +185,8 @@ EPORTAL_NO_SHOW_FEE_NOK = env("EPORTAL_NO_SHOW_FEE_NOK", "400")
 EPORTAL_REMINDER_HOURS = int(env("EPORTAL_REMINDER_HOURS", "48"))
 # «Gi meg beskjed om en tidligere time»: how long a freed time is held for the patient it is offered to.
 EPORTAL_WAITLIST_HOLD_MINUTES = int(env("EPORTAL_WAITLIST_HOLD_MINUTES", "60"))
+# No offers (no SMS) from 22 to 07, Oslo time; times freed at night are offered by `booking-jobs` after.
+EPORTAL_WAITLIST_QUIET_HOURS = tuple(int(hour) for hour in env("EPORTAL_WAITLIST_QUIET_HOURS", "22-7").split("-"))
 # The portal's address, for links in messages sent by background jobs (no request to read it from).
 EPORTAL_PUBLIC_URL = env(
     "EPORTAL_PUBLIC_URL",

@@ -16,12 +16,12 @@ def open_offers(patient):
     ).select_related("slot__practitioner", "slot__appointment_type", "entry__appointment__slot")
 
 
-def free_online_slots(*, practitioner_ids, appointment_type_id: int, limit: int = 200):
+def free_online_slots(*, practitioner_ids, appointment_type_id: int, limit: int | None = 200):
     """Free slots open for online booking, soonest first (not those held for a patient on the waiting list)."""
     now = timezone.now()
     taken = Appointment.objects.filter(slot=OuterRef("pk"), cancelled_at__isnull=True)
     held = WaitlistOffer.objects.filter(slot=OuterRef("pk"), status=WaitlistOffer.Status.OPEN, expires_at__gt=now)
-    return (
+    slots = (
         Slot.objects.filter(
             practitioner_id__in=practitioner_ids,
             appointment_type_id=appointment_type_id,
@@ -32,8 +32,9 @@ def free_online_slots(*, practitioner_ids, appointment_type_id: int, limit: int 
         .exclude(Exists(taken))
         .exclude(Exists(held))
         .select_related("practitioner")
-        .order_by("starts_at")[:limit]
+        .order_by("starts_at")
     )
+    return slots if limit is None else slots[:limit]
 
 
 def local_day_bounds(first_day: datetime.date, days: int = 1) -> tuple[datetime.datetime, datetime.datetime]:

@@ -17,7 +17,7 @@ from eportal.accounts.models import User
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient
 
-from . import notices
+from . import notices, selectors
 from .models import Absence, Appointment, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule
 
 
@@ -255,35 +255,31 @@ def leave_waitlist(*, appointment_id: int, patient: ListPatient, by, request=Non
     _audit("waitlist_left", appointment, by=by, request=request)
 
 
-def offer_freed_slot(slot: Slot) -> WaitlistOffer | None:
-    """Hold a freed time for the first on the waiting list whose appointment of the same type with the
-    same practitioner is later, and tell them. Each entry is offered a given time once."""
-    now = timezone.now()
-    hold = datetime.timedelta(minutes=settings.EPORTAL_WAITLIST_HOLD_MINUTES)
-    slot = Slot.objects.select_related("appointment_type").get(pk=slot.pk)
-    if not slot.online or slot.blocked or not slot.appointment_type.bookable_online or slot.starts_at <= now + hold:
-        return None
-    if slot.appointments.filter(cancelled_at__isnull=True).exists():
-        return None
-    entry = (
-        WaitlistEntry.objects.filter(
-            ended_at__isnull=True,
-            appointment__cancelled_at__isnull=True,
-            appointment__slot__practitioner_id=slot.practitioner_id,
-            appointment__slot__appointment_type_id=slot.appointment_type_id,
-            appointment__slot__starts_at__gt=slot.starts_at,
-        )
+def _quiet_hours(now) -> bool:
+    """Night: no offers and no SMS (EPORTAL_WAITLIST_QUIET_HOURS, e.g. (22, 7); equal hours: never quiet)."""
+    start, end = settings.EPORTAL_WAITLIST_QUIET_HOURS
+    hour = timezone.localtime(now).hour
+    return (hour >= start or hour < end) if start > end else start <= hour < end
+
+
+def _hold() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.EPORTAL_WAITLIST_HOLD_MINUTES)
+
+
+def _waiting_entries():
+    """Open entries of coming appointments whose patient still has a user, with no time held for them now."""
+    return (
+        WaitlistEntry.objects.filter(ended_at__isnull=True, appointment__cancelled_at__isnull=True)
         .filter(Exists(User.objects.filter(national_id=OuterRef("appointment__patient__national_id"), is_active=True)))
-        .exclude(offers__slot=slot)
         .exclude(offers__status=WaitlistOffer.Status.OPEN)
         .select_related("appointment__patient", "appointment__slot")
-        .first()
     )
-    if entry is None:
-        return None
+
+
+def _make_offer(entry: WaitlistEntry, slot: Slot, now) -> WaitlistOffer | None:
     try:
         with transaction.atomic():
-            offer = WaitlistOffer.objects.create(entry=entry, slot=slot, expires_at=now + hold)
+            offer = WaitlistOffer.objects.create(entry=entry, slot=slot, expires_at=now + _hold())
     except IntegrityError:  # held for someone else already
         return None
     record_event(
@@ -294,6 +290,62 @@ def offer_freed_slot(slot: Slot) -> WaitlistOffer | None:
     )
     notices.earlier_time_offered(offer)
     return offer
+
+
+def offer_freed_slot(slot: Slot) -> WaitlistOffer | None:
+    """Hold a freed time for the first on the waiting list whose appointment of the same type with the
+    same practitioner is later, and tell them. Each entry is offered a given time once."""
+    now = timezone.now()
+    if _quiet_hours(now):
+        return None  # booking-jobs offers it in the morning, if it is still free
+    slot = (
+        selectors.free_online_slots(
+            practitioner_ids=[slot.practitioner_id], appointment_type_id=slot.appointment_type_id, limit=None
+        )
+        .filter(pk=slot.pk, starts_at__gt=now + _hold(), appointment_type__bookable_online=True)
+        .first()
+    )
+    if slot is None:
+        return None
+    entry = (
+        _waiting_entries()
+        .filter(
+            appointment__slot__practitioner_id=slot.practitioner_id,
+            appointment__slot__appointment_type_id=slot.appointment_type_id,
+            appointment__slot__starts_at__gt=slot.starts_at,
+        )
+        .exclude(offers__slot=slot)
+        .first()
+    )
+    return _make_offer(entry, slot, now) if entry else None
+
+
+def offer_free_times() -> int:
+    """For each patient waiting (first asked, first served), the earliest free time before theirs that they
+    have not been offered: times freed at night, and times staff free or add by hand. Run by booking-jobs."""
+    now = timezone.now()
+    if _quiet_hours(now):
+        return 0
+    made = 0
+    for entry in _waiting_entries():
+        appointment_slot = entry.appointment.slot
+        slot = (
+            selectors.free_online_slots(
+                practitioner_ids=[appointment_slot.practitioner_id],
+                appointment_type_id=appointment_slot.appointment_type_id,
+                limit=None,
+            )
+            .filter(
+                starts_at__gt=now + _hold(),
+                starts_at__lt=appointment_slot.starts_at,
+                appointment_type__bookable_online=True,
+            )
+            .exclude(offers__entry=entry)
+            .first()
+        )
+        if slot is not None:
+            made += _make_offer(entry, slot, now) is not None
+    return made
 
 
 def _close_offer(offer: WaitlistOffer, status: str) -> bool:

@@ -2,13 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from eportal.booking.services import expire_waitlist_offers, send_due_reminders
+from eportal.booking.services import expire_waitlist_offers, offer_free_times, send_due_reminders
 
 
 class Command(BaseCommand):
     help = (
         "Queue reminders for appointments within EPORTAL_REMINDER_HOURS, and pass on the earlier times whose "
-        "hold for a patient on the waiting list ran out. Run every few minutes (cron), or use --every."
+        "hold for a patient on the waiting list ran out, and offer earlier free times to those waiting (times freed "
+        "at night, or freed or added by staff). Run every few minutes (cron), or use --every."
     )
 
     def add_arguments(self, parser):
@@ -17,8 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, every=None, **options):
         while True:
             reminders = send_due_reminders()
-            passed_on = expire_waitlist_offers()
-            self.stdout.write(f"{reminders} reminders queued, {passed_on} expired waiting-list offers passed on.")
+            expired = expire_waitlist_offers()
+            offered = offer_free_times()
+            self.stdout.write(
+                f"{reminders} reminders queued, {expired} waiting-list offers expired, {offered} earlier times offered."
+            )
             if not every:
                 return
             time.sleep(every)
