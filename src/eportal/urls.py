@@ -10,6 +10,7 @@ from eportal.notifications.views import demo_outbox
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "eportal – personale"
 admin.site.site_title = "eportal – personale"
+admin.site.site_url = "/personale/"  # «Vis nettsted» leads back to the staff pages
 
 
 def _admin_login(request, extra_context=None):
