@@ -113,17 +113,60 @@ def _extra_patients(count: int, seed: int):
     ListPatient.objects.bulk_create(batch)
 
 
+def make_accounts(holders: list[tuple[str, str]]) -> dict:
+    """Active accounts (consent given) for these (national_id, email) list patients, all with one
+    password hash made once with the configured hasher (checking it costs what it costs with a salt of
+    its own). Returns the hasher and its timings in this process, without load."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hasher, make_password
+    from django.utils import timezone
+
+    from eportal.accounts.models import User
+
+    hasher = get_hasher()
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        encoded = make_password(PASSWORD)
+        times.append(time.perf_counter() - t0)
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    for _ in range(5):
+        hasher.verify(PASSWORD, encoded)
+    verify_wall, verify_cpu = (time.perf_counter() - t0) / 5, (time.process_time() - cpu0) / 5
+
+    now = timezone.now()
+    User.objects.bulk_create(
+        [
+            User(
+                username=national_id,
+                national_id=national_id,
+                email=email or f"{national_id}@example.com",
+                password=encoded,
+                is_active=True,
+                consent_version=settings.EPORTAL_CONSENT_VERSION,
+                consent_given_at=now,
+            )
+            for national_id, email in holders
+        ],
+        batch_size=2000,
+    )
+    return {
+        "hasher": hasher.algorithm,
+        "hash_wall_ms": statistics.median(times) * 1000,
+        "verify_wall_ms": verify_wall * 1000,
+        "verify_cpu_ms": verify_cpu * 1000,
+    }
+
+
 def setup_command(options) -> None:
     """Fresh data for one scale; writes the accounts the load generator logs in with."""
     import random
 
     _django()
-    from django.conf import settings
-    from django.contrib.auth.hashers import get_hasher, make_password
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
-    from django.utils import timezone
 
     from eportal.accounts.models import User
     from eportal.clinic.demo import seed_demo_clinic
@@ -155,34 +198,7 @@ def setup_command(options) -> None:
     if len(holders) < options.logins:
         raise SystemExit(f"only {len(holders)} possible account holders for {options.logins} logins")
 
-    hasher = get_hasher()
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        encoded = make_password(PASSWORD)
-        times.append(time.perf_counter() - t0)
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
-    for _ in range(5):
-        hasher.verify(PASSWORD, encoded)
-    verify_wall, verify_cpu = (time.perf_counter() - t0) / 5, (time.process_time() - cpu0) / 5
-
-    now = timezone.now()
-    User.objects.bulk_create(
-        [
-            User(
-                username=national_id,
-                national_id=national_id,
-                email=email or f"{national_id}@example.com",
-                password=encoded,
-                is_active=True,
-                consent_version=settings.EPORTAL_CONSENT_VERSION,
-                consent_given_at=now,
-            )
-            for _, national_id, _, email in holders
-        ],
-        batch_size=2000,
-    )
+    hashing = make_accounts([(national_id, email) for _, national_id, _, email in holders])
     login_accounts = [
         {"national_id": national_id, "mobile": mobile, "password": PASSWORD}
         for _, national_id, mobile, _ in rng.sample(holders, options.logins)
@@ -195,10 +211,7 @@ def setup_command(options) -> None:
         "database": connection.vendor,
         "list_patients": patients,
         "accounts": User.objects.filter(national_id__isnull=False).count(),
-        "hasher": hasher.algorithm,
-        "hash_wall_ms": statistics.median(times) * 1000,
-        "verify_wall_ms": verify_wall * 1000,
-        "verify_cpu_ms": verify_cpu * 1000,
+        **hashing,
         "setup_seconds": time.perf_counter() - started,
     }
     print(json.dumps(info))
@@ -239,21 +252,36 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def process_cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """CPU time (user + system, all threads) of each of these processes that still runs."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (fields 3 on: state, ppid, ...), or None if it has ended."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def process_cpu_seconds(pids: list[int], parents: list[int] = ()) -> dict[int, float]:
+    """CPU time (user + system, all threads) of each of these processes that still runs, and under -PID
+    for each of `parents` the CPU time of its children that ended (and were reaped) so far."""
     found = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        fields = _stat_fields(pid)
+        if fields is not None:
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    for pid in parents:
+        fields = _stat_fields(pid)
+        if fields is not None:
+            found[-pid] = (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
     return found
 
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU used between two snapshots, by process (one that ended meanwhile loses its last share)."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    """CPU used between two snapshots. A process that ended meanwhile is counted through its parent's
+    ended-children time (key -parent, which then holds all the CPU it ever used), less what it had used
+    at the first snapshot; so a snapshot must cover the parents of the processes in it."""
+    ended = sum(seconds for pid, seconds in before.items() if pid > 0 and pid not in after)
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()) - ended
 
 
 def machine_busy_seconds() -> float:
@@ -294,13 +322,23 @@ def database_backends(name: str) -> list[int]:
 def children_of(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[1]) == pid:
+        fields = _stat_fields(int(stat.parent.name))
+        if fields is not None and int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def postmaster() -> int | None:
+    """The PostgreSQL server's main process: the parent of its helper processes ("postgres: ...")."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            title = cmdline.read_bytes().decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        fields = _stat_fields(int(cmdline.parent.name)) if title.startswith("postgres: ") else None
+        if fields is not None:
+            return int(fields[1])
+    return None
 
 
 class Server:
@@ -343,8 +381,14 @@ class Server:
 
     def cpu_snapshot(self) -> dict[int, float]:
         """The app server's CPU time, and with PostgreSQL also that of the backends serving its database
-        (SQLite works inside the app processes; a local PostgreSQL would otherwise count as "other jobs")."""
-        return process_cpu_seconds(self.pids + (database_backends(self.pg_name) if self.pg_name else []))
+        (SQLite works inside the app processes; a local PostgreSQL would otherwise count as "other jobs").
+        Processes that end between two snapshots are counted through their parent: gunicorn's workers,
+        and PostgreSQL's backends and parallel workers (short-lived; their titles do not name the database,
+        so backends of other databases that end during a phase are counted too)."""
+        if not self.pg_name:
+            return process_cpu_seconds(self.pids, [self.process.pid])
+        parents = [self.process.pid, *filter(None, [postmaster()])]
+        return process_cpu_seconds(self.pids + database_backends(self.pg_name), parents)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -359,10 +403,19 @@ class Server:
         self.log.close()
 
 
-def run_load(server: Server, workdir: Path, phase: str, users: int, per_user: int, options, accounts=None) -> dict:
+AUTH_LOAD = BENCH_DIR / "auth_load.py"
+# The sample that counts one completed round of a phase, where it is not named like the phase.
+DONE_SAMPLE = {"login": "code_step", "code": "code_only"}
+
+
+def run_load(
+    server: Server, workdir: Path, phase: str, users: int, per_user: int, options, accounts=None, script=AUTH_LOAD
+) -> dict:
+    """One load phase: the load generator `script` (auth_load.py or one built on it) in a process of its
+    own, with the server's CPU and what the rest of the machine used meanwhile."""
     out = workdir / f"load-{phase}-{time.monotonic_ns()}.json"
     command = [
-        PYTHON, str(BENCH_DIR / "auth_load.py"), "--base-url", server.url, "--phase", phase,
+        PYTHON, str(script), "--base-url", server.url, "--phase", phase,
         "--users", str(users), "--per-user", str(per_user), "--max-seconds", str(options.max_seconds),
         "--sms-dir", str(workdir / "sms"), "--out", str(out),
     ]  # fmt: skip
@@ -387,8 +440,7 @@ def run_load(server: Server, workdir: Path, phase: str, users: int, per_user: in
     result["other_cpus"] = max(0.0, others) / (time.perf_counter() - wall_before)
     if result["errors"] or result["stragglers"]:
         raise RuntimeError(f"{phase}: {len(result['errors'])} errors, e.g. {result['errors'][:3]}")
-    key = {"bare": "bare", "login": "code_step", "code": "code_only"}[phase]
-    result["done"] = len(result["samples"].get(key, []))
+    result["done"] = len(result["samples"].get(DONE_SAMPLE.get(phase, phase), []))
     if result["done"] < users * per_user:
         print(f"  note: {phase} stopped at --max-seconds after {result['done']} of {users * per_user}", flush=True)
     return result
@@ -405,14 +457,17 @@ class AccountPool:
         return self.accounts[self.next - count : self.next]
 
 
-def measured(server, workdir, phase, options, pool: AccountPool | None = None) -> dict:
+def measured(server, workdir, phase, options, pool=None, *, per_user=None, accounts=None, script=AUTH_LOAD) -> dict:
     """One measured phase, repeated (at most --retries times) while other jobs on the machine used more
-    than --max-other-cpus CPUs during it."""
-    per_user = options.bare_per_user if phase == "bare" else options.logins_per_user
+    than --max-other-cpus CPUs during it. Each attempt takes fresh accounts from `pool` if given, else
+    uses `accounts`."""
+    if per_user is None:
+        per_user = options.bare_per_user if phase == "bare" else options.logins_per_user
     for attempt in range(options.retries + 1):
         wait_quiet(options, phase)
-        accounts = pool.take(options.users * per_user) if pool else None
-        result = run_load(server, workdir, phase, options.users, per_user, options, accounts)
+        if pool is not None:
+            accounts = pool.take(options.users * per_user)
+        result = run_load(server, workdir, phase, options.users, per_user, options, accounts, script)
         result["attempts"] = attempt + 1
         if result["other_cpus"] <= options.max_other_cpus:
             return result
@@ -432,6 +487,22 @@ def summarize(name: str, values: list[float], duration: float) -> dict:
     }
 
 
+def bare_rows(bare_a: dict, bare_b: dict) -> dict:
+    """The yardstick: bare A and B pooled (key "bare"), and each alone."""
+    values = bare_a["samples"]["bare"] + bare_b["samples"]["bare"]
+    return {
+        "bare": summarize("bare", values, bare_a["duration"] + bare_b["duration"]),
+        "bare_a": summarize("bare (A, first)", bare_a["samples"]["bare"], bare_a["duration"]),
+        "bare_b": summarize("bare (B, last)", bare_b["samples"]["bare"], bare_b["duration"]),
+    }
+
+
+def per_request_ms(phases: list[dict], what: str, count: int | None = None) -> float:
+    """CPU (`what`: "server" or "load") per completed round of these phases, in ms."""
+    count = count if count is not None else sum(phase["done"] for phase in phases)
+    return sum(phase[f"{what}_cpu_seconds"] for phase in phases) / count * 1000
+
+
 def create_pg_database(url: str, name: str) -> str:
     import psycopg
 
@@ -449,66 +520,35 @@ def drop_pg_database(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_scale(scale: int, options) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"eportal-auth-bench-x{scale}-"))
-    (workdir / "sms").mkdir()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([options.src_dir, str(BENCH_DIR), os.environ.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep
-        ),
-        "DJANGO_SETTINGS_MODULE": "benchsite.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "EPORTAL_DATA_DIR": str(workdir),
-        "EPORTAL_BENCH_SMS_DIR": str(workdir / "sms"),
-        "EPORTAL_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
+@contextlib.contextmanager
+def workspace(name: str, scale: int, options):
+    """A temporary folder, the environment of the setup process and of gunicorn, and with --database
+    postgres a database of its own; yields (folder, environment, database name or None). The database
+    is dropped and the folder removed at the end (the folder kept with --keep), also on errors."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"eportal-{name}-bench-x{scale}-"))
     pg_name = None
-    server = None
     try:
-        if options.database == "postgres":
-            pg_name = f"eportal_auth_bench_{os.getpid()}_x{scale}"
-            env["DATABASE_URL"] = create_pg_database(options.postgres_url, pg_name)
-        warm_up_logins = WARM_UP_LOGINS_PER_WORKER * options.workers
-        logins = warm_up_logins + 2 * (options.retries + 1) * options.users * options.logins_per_user
-        print(f"[x{scale}] setting up the data ({options.database}) ...", flush=True)
-        setup = subprocess.run(
-            [PYTHON, __file__, "_setup", "--scale", str(scale), "--logins", str(logins),
-             "--accounts-out", str(workdir / "accounts.json")],
-            env=env, cwd=workdir, check=True, capture_output=True, text=True, timeout=1800,
-        )  # fmt: skip
-        info = json.loads(setup.stdout.strip().splitlines()[-1])
-        if not Path(info["eportal"]).is_relative_to(Path(options.src_dir).resolve()):
-            raise RuntimeError(f"the setup imported {info['eportal']}, not the eportal in {options.src_dir}")
-        print(f"[x{scale}] {json.dumps(info)}", flush=True)
-        pool = AccountPool(json.loads((workdir / "accounts.json").read_text()))
-
-        server = Server(env, workdir, options, pg_name)
-        server.wait_ready()
-        print(f"[x{scale}] gunicorn at {server.url}, {options.workers} {options.worker_class} workers", flush=True)
-        run_load(server, workdir, "bare", options.workers * 2, 10, options)  # warm-up
-        run_load(
-            server, workdir, "login", options.workers, WARM_UP_LOGINS_PER_WORKER, options, pool.take(warm_up_logins)
-        )
-
-        phases = {
-            "bare_a": measured(server, workdir, "bare", options),
-            "login": measured(server, workdir, "login", options, pool),
-            "code": measured(server, workdir, "code", options, pool),
-            "bare_b": measured(server, workdir, "bare", options),
+        (workdir / "sms").mkdir()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([options.src_dir, str(BENCH_DIR), os.environ.get("PYTHONPATH", "")]).rstrip(
+                os.pathsep
+            ),
+            "DJANGO_SETTINGS_MODULE": "benchsite.settings",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "EPORTAL_DATA_DIR": str(workdir),
+            "EPORTAL_BENCH_SMS_DIR": str(workdir / "sms"),
+            "EPORTAL_LOG_LEVEL": "WARNING",
         }
-        server.stop()
-        counts = json.loads(
-            subprocess.run(
-                [PYTHON, __file__, "_count"], env=env, cwd=workdir, check=True, capture_output=True, text=True
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        env.pop("DATABASE_URL", None)
+        if options.pg_setting:
+            env["EPORTAL_BENCH_PG_SETTINGS"] = ",".join(options.pg_setting)
+        if options.database == "postgres":
+            name_to_make = f"eportal_{name}_bench_{os.getpid()}_x{scale}"
+            env["DATABASE_URL"] = create_pg_database(options.postgres_url, name_to_make)
+            pg_name = name_to_make  # only a database this run made is dropped
+        yield workdir, env, pg_name
     finally:
-        if server is not None:
-            server.stop()
         if pg_name:
             drop_pg_database(options.postgres_url, pg_name)
         if options.keep:
@@ -516,21 +556,71 @@ def run_scale(scale: int, options) -> dict:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
+
+def run_helper(script, command: list[str], env: dict, workdir: Path, timeout: float = 300) -> dict:
+    """Run `script _command ...` (Django set up inside) and return the JSON object it prints last."""
+    done = subprocess.run(
+        [PYTHON, str(script), *command], env=env, cwd=workdir, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode:
+        raise RuntimeError(f"{Path(script).name} {command[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_setup(script, scale: int, args: list[str], env: dict, workdir: Path, options) -> dict:
+    """The data for one scale, made by `script _setup --scale N ...`; checks it used the eportal benchmarked."""
+    print(f"[x{scale}] setting up the data ({options.database}) ...", flush=True)
+    info = run_helper(script, ["_setup", "--scale", str(scale), *args], env, workdir, timeout=3600)
+    if not Path(info["eportal"]).is_relative_to(Path(options.src_dir).resolve()):
+        raise RuntimeError(f"the setup imported {info['eportal']}, not the eportal in {options.src_dir}")
+    print(f"[x{scale}] {json.dumps(info)}", flush=True)
+    return info
+
+
+def start_server(env: dict, workdir: Path, options, pg_name: str | None, scale: int) -> Server:
+    server = Server(env, workdir, options, pg_name)
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.stop()
+        raise
+    print(f"[x{scale}] gunicorn at {server.url}, {options.workers} {options.worker_class} workers", flush=True)
+    return server
+
+
+def run_scale(scale: int, options) -> dict:
+    with workspace("auth", scale, options) as (workdir, env, pg_name):
+        warm_up_logins = WARM_UP_LOGINS_PER_WORKER * options.workers
+        logins = warm_up_logins + 2 * (options.retries + 1) * options.users * options.logins_per_user
+        setup_args = ["--logins", str(logins), "--accounts-out", str(workdir / "accounts.json")]
+        info = run_setup(__file__, scale, setup_args, env, workdir, options)
+        pool = AccountPool(json.loads((workdir / "accounts.json").read_text()))
+
+        server = start_server(env, workdir, options, pg_name, scale)
+        try:
+            run_load(server, workdir, "bare", options.workers * 2, 10, options)  # warm-up
+            run_load(
+                server, workdir, "login", options.workers, WARM_UP_LOGINS_PER_WORKER, options, pool.take(warm_up_logins)
+            )
+            phases = {
+                "bare_a": measured(server, workdir, "bare", options),
+                "login": measured(server, workdir, "login", options, pool),
+                "code": measured(server, workdir, "code", options, pool),
+                "bare_b": measured(server, workdir, "bare", options),
+            }
+        finally:
+            server.stop()
+        counts = run_helper(__file__, ["_count"], env, workdir)
+
     # Every login that answered 302 /min-side/ must have left its session row (warm-up, retries included).
     if counts["account_sessions"] != counts["codes_used"]:
         raise RuntimeError(f"{counts['account_sessions']} sessions in the database for {counts['codes_used']} codes")
 
     bare_a, login, code, bare_b = phases["bare_a"], phases["login"], phases["code"], phases["bare_b"]
-    bare_values = bare_a["samples"]["bare"] + bare_b["samples"]["bare"]
-    rows = {
-        "bare": summarize("bare", bare_values, bare_a["duration"] + bare_b["duration"]),
-        "bare_a": summarize("bare (A, first)", bare_a["samples"]["bare"], bare_a["duration"]),
-        "bare_b": summarize("bare (B, last)", bare_b["samples"]["bare"], bare_b["duration"]),
-    }
+    rows = bare_rows(bare_a, bare_b)
     for step in ("login_page", "password_step", "code_step"):
         rows[step] = summarize(step, login["samples"][step], login["duration"])
     rows["code_only"] = summarize("code step alone", code["samples"]["code_only"], code["duration"])
-    bare_cpu = bare_a["server_cpu_seconds"] + bare_b["server_cpu_seconds"]
     return {
         "scale": scale,
         "info": info,
@@ -538,10 +628,10 @@ def run_scale(scale: int, options) -> dict:
         "rows": rows,
         "logins": login["done"],
         "logins_per_s": login["done"] / login["duration"],
-        "login_server_cpu_ms": login["server_cpu_seconds"] / login["done"] * 1000,
-        "login_load_cpu_ms": login["load_cpu_seconds"] / login["done"] * 1000,
-        "bare_server_cpu_ms": bare_cpu / len(bare_values) * 1000,
-        "bare_load_cpu_ms": (bare_a["load_cpu_seconds"] + bare_b["load_cpu_seconds"]) / len(bare_values) * 1000,
+        "login_server_cpu_ms": per_request_ms([login], "server"),
+        "login_load_cpu_ms": per_request_ms([login], "load"),
+        "bare_server_cpu_ms": per_request_ms([bare_a, bare_b], "server", rows["bare"]["n"]),
+        "bare_load_cpu_ms": per_request_ms([bare_a, bare_b], "load", rows["bare"]["n"]),
         "other_cpus": {name: phase["other_cpus"] for name, phase in phases.items()},
         "attempts": {name: phase["attempts"] for name, phase in phases.items()},
     }
@@ -560,72 +650,99 @@ def describe_source(options) -> str:
     return f"eportal from {options.src_dir} (HEAD {head.stdout.strip()}{changes})"
 
 
-def report(results: list[dict], options) -> None:
+def print_heading(options, what: str) -> None:
     print()
     print(describe_source(options))
     print(
-        f"Login load benchmark: {options.users} virtual users, {options.database}, gunicorn {options.workers} "
+        f"{what}: {options.users} virtual users, {options.database}, gunicorn {options.workers} "
         f"{options.worker_class} workers, {os.cpu_count()} CPUs shared by server and load"
     )
+    if options.pg_setting:
+        print(f"PostgreSQL settings on the app's connections: {', '.join(options.pg_setting)}")
+
+
+def print_rows(rows: dict, keys, throughput_ratio: bool = False) -> None:
+    """One line per step, with p50 and p99 (and requests/s if asked) as ratios to rows["bare"]."""
+    bare = rows["bare"]
+    width = max(18, *(len(rows[key]["step"]) + 2 for key in keys))
+    extra = f"{'req/s/bare':>12}" if throughput_ratio else ""
+    print(f"  {'step':<{width}}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>9}{'p50/bare':>10}{'p99/bare':>10}{extra}")
+    for key in keys:
+        row = rows[key]
+        extra = f"{row['throughput_per_s'] / bare['throughput_per_s']:>12.2f}" if throughput_ratio else ""
+        print(
+            f"  {row['step']:<{width}}{row['n']:>6}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}"
+            f"{row['throughput_per_s']:>9.1f}{row['p50_ms'] / bare['p50_ms']:>10.1f}"
+            f"{row['p99_ms'] / bare['p99_ms']:>10.1f}{extra}"
+        )
+
+
+def print_other_cpus(result: dict) -> None:
+    others = ", ".join(
+        f"{k} {v:.2f} ({result['attempts'][k]} attempt{'s' if result['attempts'][k] > 1 else ''})"
+        for k, v in result["other_cpus"].items()
+    )
+    print(f"  CPUs used by other jobs on the machine during each phase: {others}")
+
+
+def scaling(results: list[dict], keys) -> dict:
+    """Highest scale over lowest, per step: {key: {"p50": (raw, divided by bare's ratio), "p99": ...,
+    "per_s": ...}}."""
+    low, high = results[0]["rows"], results[-1]["rows"]
+    found = {}
+    for key in keys:
+        found[key] = {}
+        for stat in ("p50_ms", "p99_ms", "throughput_per_s"):
+            raw = high[key][stat] / low[key][stat]
+            found[key][stat] = (raw, raw / (high["bare"][stat] / low["bare"][stat]))
+    return found
+
+
+def print_scaling(results: list[dict], keys, throughput: bool = False) -> None:
+    if len(results) < 2:
+        return
+    print()
+    print(
+        f"Data scaling x{results[-1]['scale']}/x{results[0]['scale']} (raw ratio; in brackets divided by bare's "
+        "ratio, since the two scales are two server runs):"
+    )
+    stats = ("p50_ms", "p99_ms", "throughput_per_s") if throughput else ("p50_ms", "p99_ms")
+    for key, ratios in scaling(results, keys).items():
+        parts = [f"{stat[:3]} {ratios[stat][0]:.2f} [{ratios[stat][1]:.2f}]" for stat in stats]
+        print(f"  {key:<15}" + "   ".join(parts))
+
+
+def scale_sections(results: list[dict], options, what: str):
+    """The report's heading, then (result, its info, its rows) for each scale, each after a blank line."""
+    print_heading(options, what)
     for result in results:
-        info, rows = result["info"], result["rows"]
-        bare = rows["bare"]
         print()
+        yield result, result["info"], result["rows"]
+
+
+def report(results: list[dict], options) -> None:
+    for result, info, rows in scale_sections(results, options, "Login load benchmark"):
         print(
             f"x{result['scale']}: {info['list_patients']} list patients, {info['accounts']} accounts; "
             f"{info['hasher']} verify {info['verify_wall_ms']:.0f} ms wall / {info['verify_cpu_ms']:.0f} ms CPU "
             f"(setup process, no load)"
         )
-        print(f"  {'step':<18}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>9}{'p50/bare':>10}{'p99/bare':>10}")
-        for key in ("bare", "bare_a", "bare_b", "login_page", "password_step", "code_step", "code_only"):
-            row = rows[key]
-            print(
-                f"  {row['step']:<18}{row['n']:>6}{row['p50_ms']:>10.1f}{row['p99_ms']:>10.1f}"
-                f"{row['throughput_per_s']:>9.1f}{row['p50_ms'] / bare['p50_ms']:>10.1f}"
-                f"{row['p99_ms'] / bare['p99_ms']:>10.1f}"
-            )
+        print_rows(rows, ("bare", "bare_a", "bare_b", "login_page", "password_step", "code_step", "code_only"))
         print(
             f"  logins {result['logins_per_s']:.2f}/s; server CPU {result['login_server_cpu_ms']:.0f} ms per login "
             f"(3 requests), {result['bare_server_cpu_ms']:.1f} ms per bare request; load generator CPU "
             f"{result['login_load_cpu_ms']:.1f} ms per login, {result['bare_load_cpu_ms']:.1f} ms per bare request"
         )
-        others = ", ".join(
-            f"{k} {v:.2f} ({result['attempts'][k]} attempt{'s' if result['attempts'][k] > 1 else ''})"
-            for k, v in result["other_cpus"].items()
-        )
-        print(f"  CPUs used by other jobs on the machine during each phase: {others}")
-    if len(results) >= 2:
-        low, high = results[0], results[-1]
-        print()
-        print(
-            f"Data scaling x{high['scale']}/x{low['scale']} (raw ratio; in brackets divided by bare's ratio, "
-            "since the two scales are two server runs):"
-        )
-        for key in ("bare", "login_page", "password_step", "code_step", "code_only"):
-            parts = []
-            for stat in ("p50_ms", "p99_ms"):
-                raw = high["rows"][key][stat] / low["rows"][key][stat]
-                norm = raw / (high["rows"]["bare"][stat] / low["rows"]["bare"][stat])
-                parts.append(f"{stat[:3]} {raw:.2f} [{norm:.2f}]")
-            print(f"  {key:<15}" + "   ".join(parts))
+        print_other_cpus(result)
+    print_scaling(results, ("bare", "login_page", "password_step", "code_step", "code_only"))
     if options.json_out:
         Path(options.json_out).write_text(json.dumps({"options": vars(options), "results": results}, indent=1))
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in {"_setup", "_count"}:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("command")
-        parser.add_argument("--scale", type=int, default=1)
-        parser.add_argument("--logins", type=int, default=0)
-        parser.add_argument("--accounts-out")
-        options = parser.parse_args()
-        (setup_command if options.command == "_setup" else count_command)(options)
-        return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every load benchmark here has (the server, the database, the source, the noise guards)."""
     parser.add_argument("--scales", default="1,10", help="comma-separated data scales (default 1,10)")
     parser.add_argument("--users", type=int, default=20, help="concurrent virtual users (default 20)")
-    parser.add_argument("--logins-per-user", type=int, default=10)
     parser.add_argument("--bare-per-user", type=int, default=100)
     parser.add_argument("--max-seconds", type=float, default=300, help="time limit for each load phase")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="as `eportal serve`")
@@ -633,6 +750,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres-url", default=DEFAULT_PG, help="server to create the benchmark database on")
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the app's connections (an experiment; repeatable)",
+    )
     parser.add_argument(
         "--commit",
         help="benchmark this git revision's src/ (exported to a temporary folder) instead of the installed one",
@@ -647,12 +771,15 @@ def main() -> None:
     parser.add_argument("--max-other-cpus", type=float, default=0.25, help="what counts as busy (CPUs, default 0.25)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories (logs, database)")
     parser.add_argument("--json-out", help="write all figures to this file")
-    options = parser.parse_args()
+
+
+def run_all_scales(options, run_scale_function, report_function) -> None:
+    """Each of --scales with the eportal benchmarked (installed, or --commit's src/ exported), then the report."""
     scales = [int(s) for s in options.scales.split(",")]
     exported = None
     try:
         if options.commit:
-            exported = Path(tempfile.mkdtemp(prefix="eportal-auth-bench-src-"))
+            exported = Path(tempfile.mkdtemp(prefix="eportal-bench-src-"))
             options.commit_id = subprocess.run(
                 ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", options.commit],
                 capture_output=True, text=True, check=True,
@@ -666,11 +793,36 @@ def main() -> None:
             import eportal
 
             options.src_dir = str(Path(eportal.__file__).resolve().parent.parent)
-        results = [run_scale(scale, options) for scale in scales]
-        report(results, options)
+        results = [run_scale_function(scale, options) for scale in scales]
+        report_function(results, options)
     finally:
         if exported is not None:
             shutil.rmtree(exported, ignore_errors=True)
+
+
+def internal_command(commands: dict, numbers: dict[str, int]) -> bool:
+    """`script.py _name --scale N ...`, a step run in a process of its own with Django set up (set-up,
+    counts); `numbers` are further integer options with their defaults. False if this is not one."""
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        return False
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--accounts-out")
+    for name, default in numbers.items():
+        parser.add_argument(name, type=int, default=default)
+    options = parser.parse_args()
+    commands[options.command](options)
+    return True
+
+
+def main() -> None:
+    if internal_command({"_setup": setup_command, "_count": count_command}, {"--logins": 0}):
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    common_arguments(parser)
+    parser.add_argument("--logins-per-user", type=int, default=10)
+    run_all_scales(parser.parse_args(), run_scale, report)
 
 
 if __name__ == "__main__":

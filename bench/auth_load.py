@@ -1,4 +1,5 @@
-"""Load generator for bench/auth_bench.py: a separate process, standard library only.
+"""Load generator for bench/auth_bench.py: a separate process, standard library only (booking_load.py
+builds on its Client, login steps and run_users).
 
     python bench/auth_load.py --base-url http://127.0.0.1:PORT --phase bare|login --users 20 \
         --per-user 10 --max-seconds 120 [--accounts accounts.json --sms-dir DIR] --out result.json
@@ -37,6 +38,9 @@ TIMEOUT_SECONDS = 120
 
 class Unexpected(Exception):
     pass
+
+
+FAILURES = (Unexpected, OSError, http.client.HTTPException)
 
 
 class Client:
@@ -120,7 +124,7 @@ def password_steps(client: Client, record, account, sms_dir: Path, prefix: str =
     return token, read_code(sms_dir, account["mobile"]), session_cookie(client)
 
 
-def code_step(client: Client, record, token: str, code: str, pre_login_session: str, name: str) -> None:
+def code_step(client: Client, token: str, code: str, pre_login_session: str, *, record, name: str) -> None:
     form = {"csrfmiddlewaretoken": token, "code": code}
     status, headers, content, elapsed = client.request("POST", "/logg-inn/kode/", form)
     session = session_cookie(client)
@@ -133,89 +137,65 @@ def code_step(client: Client, record, token: str, code: str, pre_login_session: 
 
 def run_login(client: Client, record, account, sms_dir: Path) -> None:
     token, code, pre_login_session = password_steps(client, record, account, sms_dir)
-    code_step(client, record, token, code, pre_login_session, "code_step")
+    code_step(client, token, code, pre_login_session, record=record, name="code_step")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_common_arguments(parser: argparse.ArgumentParser, phases: list[str]) -> None:
     parser.add_argument("--base-url", required=True)
-    parser.add_argument("--phase", choices=["bare", "login", "code"], required=True)
+    parser.add_argument("--phase", choices=phases, required=True)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--per-user", type=int, default=10, help="rounds per virtual user")
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--accounts", type=Path, help="JSON list of {national_id, mobile, password}")
     parser.add_argument("--sms-dir", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    options = parser.parse_args()
 
-    url = urllib.parse.urlsplit(options.base_url)
-    accounts = json.loads(options.accounts.read_text()) if options.accounts else []
-    if options.phase != "bare" and len(accounts) < options.users * options.per_user:
-        parser.error(f"need {options.users * options.per_user} accounts, got {len(accounts)}")
 
+def run_users(options, prepare, one_round, extra: dict | None = None) -> None:
+    """Run --users virtual users, one thread each, and write the result to --out (exit status 1 on errors).
+
+    Each user first calls prepare(index, record, fail) -> state (not timed: the phase's clock starts
+    when all users are ready), then one_round(index, state, round_, record) --per-user times or until
+    --max-seconds have passed. record(name, seconds) keeps a latency; fail(label, exc) an error.
+    `extra` is written into the result as it is when all users are done."""
     samples: dict[str, list[float]] = {}
     errors: list[str] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(options.users + 1)
-    codes_ready = threading.Barrier(options.users + 1)
+    ready = threading.Barrier(options.users + 1)
     deadline_box = {}
 
     def record(name: str, seconds: float) -> None:
         with lock:
             samples.setdefault(name, []).append(seconds)
 
-    def prepare_codes(index: int, mine: list) -> list:
-        barrier.wait()
-        pending = []
-        for round_, account in enumerate(mine):
-            client = Client(url.hostname, url.port)
-            try:
-                pending.append((client, *password_steps(client, record, account, options.sms_dir, "prep_")))
-            except (Unexpected, OSError, http.client.HTTPException) as exc:
-                with lock:
-                    errors.append(f"user {index} prep {round_}: {type(exc).__name__}: {exc}")
-        return pending
-
-    def post_codes(index: int, pending: list) -> None:
-        codes_ready.wait()
-        for round_, (client, token, code, pre_login_session) in enumerate(pending):
-            if time.monotonic() > deadline_box["deadline"]:
-                break
-            try:
-                code_step(client, record, token, code, pre_login_session, "code_only")
-            except (Unexpected, OSError, http.client.HTTPException) as exc:
-                with lock:
-                    errors.append(f"user {index} code {round_}: {type(exc).__name__}: {exc}")
+    def fail(label: str, exc: Exception) -> None:
+        with lock:
+            errors.append(f"{label}: {type(exc).__name__}: {exc}")
 
     def virtual_user(index: int) -> None:
-        client = Client(url.hostname, url.port)
-        mine = accounts[index * options.per_user : (index + 1) * options.per_user]
-        if options.phase == "code":
-            post_codes(index, prepare_codes(index, mine))
+        state = None
+        try:
+            state = prepare(index, record, fail)
+        except FAILURES as exc:
+            fail(f"user {index} prepare", exc)
+        ready.wait()
+        if state is None:
             return
-        barrier.wait()
         for round_ in range(options.per_user):
             if time.monotonic() > deadline_box["deadline"]:
                 break
             try:
-                if options.phase == "bare":
-                    run_bare(client, record, None)
-                else:
-                    run_login(client, record, mine[round_], options.sms_dir)
-            except (Unexpected, OSError, http.client.HTTPException) as exc:
-                with lock:
-                    errors.append(f"user {index} round {round_}: {type(exc).__name__}: {exc}")
+                one_round(index, state, round_, record)
+            except FAILURES as exc:
+                fail(f"user {index} round {round_}", exc)
 
     threads = [threading.Thread(target=virtual_user, args=(i,), daemon=True) for i in range(options.users)]
     for thread in threads:
         thread.start()
+    deadline_box["deadline"] = time.monotonic() + 3600  # set for real once every user is ready
+    ready.wait()
     deadline_box["deadline"] = time.monotonic() + options.max_seconds
     started = time.perf_counter()
-    barrier.wait()
-    if options.phase == "code":  # time only the code posts
-        codes_ready.wait()
-        deadline_box["deadline"] = time.monotonic() + options.max_seconds
-        started = time.perf_counter()
     for thread in threads:
         thread.join(timeout=options.max_seconds + TIMEOUT_SECONDS + 5)
     duration = time.perf_counter() - started
@@ -229,9 +209,47 @@ def main() -> None:
         "errors": errors,
         "stragglers": sum(thread.is_alive() for thread in threads),
         "load_cpu_seconds": usage.ru_utime + usage.ru_stime,
+        **(extra or {}),
     }
     options.out.write_text(json.dumps(result))
     sys.exit(1 if errors or result["stragglers"] else 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser, ["bare", "login", "code"])
+    options = parser.parse_args()
+
+    url = urllib.parse.urlsplit(options.base_url)
+    accounts = json.loads(options.accounts.read_text()) if options.accounts else []
+    if options.phase != "bare" and len(accounts) < options.users * options.per_user:
+        parser.error(f"need {options.users * options.per_user} accounts, got {len(accounts)}")
+
+    def mine(index: int) -> list:
+        return accounts[index * options.per_user : (index + 1) * options.per_user]
+
+    def prepare(index: int, record, fail):
+        if options.phase != "code":
+            return Client(url.hostname, url.port)
+        # The code step alone: the login page and password step for every round first (recorded as prep_*).
+        pending = []
+        for round_, account in enumerate(mine(index)):
+            client = Client(url.hostname, url.port)
+            try:
+                pending.append((client, *password_steps(client, record, account, options.sms_dir, "prep_")))
+            except FAILURES as exc:
+                fail(f"user {index} prep {round_}", exc)
+        return pending
+
+    def one_round(index: int, state, round_: int, record) -> None:
+        if options.phase == "bare":
+            run_bare(state, record, None)
+        elif options.phase == "login":
+            run_login(state, record, mine(index)[round_], options.sms_dir)
+        elif round_ < len(state):
+            code_step(*state[round_], record=record, name="code_only")
+
+    run_users(options, prepare, one_round)
 
 
 if __name__ == "__main__":

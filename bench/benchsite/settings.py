@@ -16,6 +16,8 @@ Changed, and why:
     fast hasher; until commit 8e1d1c6 a settings slip made it every environment's default, and a
     login benchmark would then have measured MD5).
   * ROOT_URLCONF benchsite.urls: eportal's URLs plus /bench/bare/.
+  * only if EPORTAL_BENCH_PG_SETTINGS is set (`--pg-setting NAME=VALUE`, a deployment experiment):
+    those PostgreSQL settings on the app's connections, e.g. max_parallel_workers_per_gather=0.
 
 The orchestrator sets SECRET_KEY (random per run), EPORTAL_DATA_DIR or DATABASE_URL and
 EPORTAL_BENCH_SMS_DIR; it runs this module in the setup process and in every gunicorn worker.
@@ -44,7 +46,7 @@ for _cap in (
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from eportal.settings import *  # noqa: E402,F403
-from eportal.settings import PASSWORD_HASHERS, TEMPLATES, env  # noqa: E402
+from eportal.settings import DATABASES, PASSWORD_HASHERS, TEMPLATES, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
@@ -54,5 +56,11 @@ TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BENCH_SITE_DIR / "templates"]
 AXES_FAILURE_LIMIT = 10**9
 
 EPORTAL_BENCH_SMS_DIR = env("EPORTAL_BENCH_SMS_DIR")
+if env("EPORTAL_BENCH_PG_SETTINGS"):
+    if "postgresql" not in DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("EPORTAL_BENCH_PG_SETTINGS is for PostgreSQL")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
+        f"-c {setting}" for setting in env("EPORTAL_BENCH_PG_SETTINGS").split(",")
+    )
 if PASSWORD_HASHERS[0].endswith(".MD5PasswordHasher"):
     raise ImproperlyConfigured("eportal.settings prefers the MD5 test hasher outside the tests; not benchmarking that")
