@@ -1,8 +1,10 @@
 """Steps that many tests take the way a person would."""
 
 import re
+import threading
 
 from django.core import mail
+from django.db import connection
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.management.commands.db_worker import Worker
@@ -50,3 +52,34 @@ def staff_login(client, user, password=STAFF_PASSWORD):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return response
+
+
+def run_concurrently(calls, *, error=Exception) -> list:
+    """Start every call at the same moment, each in its own thread with its own database connection, and
+    return what each returned, or the `error` it raised (anything else fails the test). At most 40
+    connections at once, as an app server's threads would hold: PostgreSQL's default max_connections is
+    100, shared with the test's own connection."""
+    start = threading.Barrier(len(calls))
+    pool = threading.BoundedSemaphore(40)
+    pending = object()
+    outcomes, unexpected = [pending] * len(calls), []
+
+    def run(index, call):
+        start.wait()
+        with pool:
+            try:
+                outcomes[index] = call()
+            except error as exc:
+                outcomes[index] = exc
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                unexpected.append(repr(exc))
+            finally:
+                connection.close()  # before the next thread takes this one's place in the pool
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not unexpected and pending not in outcomes, unexpected[:3] or "a call did not finish"
+    return outcomes

@@ -1,16 +1,16 @@
 """Slots from the weekly schedule, booking and cancelling (the domain layer of issue 5)."""
 
 import datetime
-import threading
+import functools
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from eportal.booking.models import Absence, Appointment, AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services import BookingError, book_slot, cancel_appointment, generate_slots
 from tests import factories
+from tests.helpers import run_concurrently
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -163,31 +163,14 @@ def test_one_hundred_concurrent_bookings_of_one_slot_give_exactly_one_appointmen
         ends_at=timezone.now() + datetime.timedelta(days=2, minutes=20),
     )
     patients = [factories.list_patient(gp) for _ in range(100)]
-    start = threading.Barrier(len(patients))
-    # At most 40 database connections at once, as an app server's threads would hold: PostgreSQL's
-    # default max_connections is 100, shared with this test's own connection.
-    pool = threading.BoundedSemaphore(40)
-    outcomes = []
-
-    def attempt(patient):
-        try:
-            start.wait()
-            with pool:
-                try:
-                    book_slot(patient=patient, slot_id=slot.pk, reason="samtidig", booked_by=None)
-                finally:
-                    connection.close()
-            outcomes.append("booked")
-        except BookingError as exc:
-            outcomes.append(str(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(patient,)) for patient in patients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = run_concurrently(
+        [
+            functools.partial(book_slot, patient=patient, slot_id=slot.pk, reason="samtidig", booked_by=None)
+            for patient in patients
+        ],
+        error=BookingError,
+    )
+    outcomes = ["booked" if isinstance(outcome, Appointment) else str(outcome) for outcome in outcomes]
     assert outcomes.count("booked") == 1, outcomes[:5]
     assert outcomes.count("Timen er dessverre ikke lenger ledig") == 99
     assert Appointment.objects.filter(slot=slot, cancelled_at__isnull=True).count() == 1

@@ -1,6 +1,7 @@
 """«Gi meg beskjed om en tidligere time»: the first on the waiting list is offered a freed earlier time."""
 
 import datetime
+import functools
 import re
 
 import pytest
@@ -10,11 +11,18 @@ from django.utils import timezone
 
 from eportal.audit.models import AuditEvent
 from eportal.booking.models import Appointment, Slot, WaitlistEntry, WaitlistOffer
-from eportal.booking.services import BookingError, book_slot, cancel_appointment, join_waitlist
+from eportal.booking.services import (
+    BookingError,
+    book_slot,
+    cancel_appointment,
+    decline_offer,
+    join_waitlist,
+    take_offer,
+)
 from eportal.notifications import backends
 from tests import factories
 from tests.accounts_fixtures import log_in, register_and_activate
-from tests.helpers import run_tasks
+from tests.helpers import run_concurrently, run_tasks
 
 
 @pytest.fixture
@@ -238,3 +246,31 @@ def test_the_job_offers_a_time_staff_freed_by_hand_to_the_first_waiting(kari, pe
     WaitlistOffer.objects.filter(entry__appointment__patient=family["kari"]).update(status="declined")
     call_command("booking_jobs")
     assert WaitlistOffer.objects.get(status="open", entry__appointment__patient=family["kari"]).slot == slots[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_clicks_no_thanks_and_other_bookings_racing_for_a_held_time(family, slots):
+    """Ten «TA DEN TIDLIGERE TIMEN», five «Nei takk» and twenty other patients booking the held time, all at
+    once: the patient ends with exactly one appointment, the time with at most one, and nothing else fails."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(family["kari"].national_id, national_id=family["kari"].national_id)
+    kari_appointment = book(family["kari"], slots[4])
+    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    others = [factories.list_patient(family["gp"]) for _ in range(20)]
+    calls = [functools.partial(take_offer, offer_id=offer.pk, patient=family["kari"], by=None)] * 10
+    calls += [functools.partial(decline_offer, offer_id=offer.pk, patient=family["kari"], by=None)] * 5
+    calls += [functools.partial(book, patient, slots[0]) for patient in others]
+    outcomes = run_concurrently(calls, error=BookingError)
+    offer.refresh_from_db()
+    kari_active = Appointment.objects.get(patient=family["kari"], cancelled_at__isnull=True)
+    on_the_time = Appointment.objects.filter(slot=slots[0], cancelled_at__isnull=True)
+    assert on_the_time.count() <= 1
+    taken = sum(isinstance(outcome, Appointment) and outcome.patient_id == family["kari"].pk for outcome in outcomes)
+    if offer.status == "taken":
+        assert taken == 1 and kari_active.slot == slots[0] and on_the_time.get() == kari_active
+    else:
+        assert offer.status == "declined" and taken == 0 and kari_active == kari_appointment
