@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -222,3 +223,30 @@ def test_the_audit_says_whether_the_patient_a_guardian_or_staff_acted(family, st
         "staff",
         "staff",
     ]
+
+
+def test_staff_block_and_open_free_times_on_the_day_list_and_the_waiting_list_is_offered(
+    staff_client, staff, family, day
+):
+    from eportal.booking.models import WaitlistOffer
+    from eportal.booking.services import join_waitlist
+
+    free, later = day["slots"][0], day["slots"][2]
+    html = staff_client.post(f"/personale/tider/{free.pk}/sperr/", follow=True).content.decode()
+    assert "Tiden er sperret." in html and "Sperret" in html
+    free.refresh_from_db()
+    assert free.blocked
+    assert AuditEvent.objects.filter(action="slot_blocked", actor_user=staff, details__slot=free.pk).exists()
+    register_and_activate(Client(), family["kari"])
+    waiting = book_slot(patient=family["kari"], slot_id=later.pk, reason="x", booked_by=None)
+    join_waitlist(appointment_id=waiting.pk, patient=family["kari"], by=None)
+    html = staff_client.post(f"/personale/tider/{free.pk}/apne/", follow=True).content.decode()
+    assert "Tiden er åpnet." in html
+    offer = WaitlistOffer.objects.get()
+    assert offer.slot == free and offer.entry.appointment == waiting  # an opened time goes to the waiting list
+    # A booked time cannot be blocked; an unknown one is a 404; a GET changes nothing.
+    html = staff_client.post(f"/personale/tider/{later.pk}/sperr/", follow=True).content.decode()
+    assert "Tiden er bestilt. Avlys timen først." in html
+    assert staff_client.post("/personale/tider/987654/sperr/").status_code == 404
+    assert staff_client.get(f"/personale/tider/{day['slots'][1].pk}/sperr/").status_code == 405
+    assert not Slot.objects.filter(blocked=True).exists()

@@ -204,6 +204,29 @@ def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_b
 
 
 @transaction.atomic
+def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -> Slot:
+    """Staff block a free coming time, or open a blocked one (which the waiting list is then offered)."""
+    slot = Slot.objects.select_for_update().filter(pk=slot_id, starts_at__gt=timezone.now()).first()
+    if slot is None:
+        raise BookingError(_("The time was not found, or it has passed."))
+    if slot.appointments.filter(cancelled_at__isnull=True).exists():
+        raise BookingError(_("The time is booked. Cancel the appointment first."))
+    if slot.blocked != blocked:
+        slot.blocked = blocked
+        slot.save(update_fields=["blocked"])
+        record_event(
+            "slot_blocked" if blocked else "slot_opened",
+            actor=f"staff:{staff_user.pk}",
+            actor_user=staff_user,
+            request=request,
+            details={"slot": slot.pk},
+        )
+        if not blocked:
+            offer_freed_slot(slot)
+    return slot
+
+
+@transaction.atomic
 def cancel_for_clinic(*, appointment_id: int, staff_user, request=None) -> Appointment:
     """The clinic cancels a coming appointment (no deadline); the patient is told to contact the clinic."""
     appointment = _active_appointment_for_update(pk=appointment_id, slot__starts_at__gt=timezone.now())

@@ -9,4 +9,6 @@ urlpatterns = [
     path("personale/uke/", views.week, name="week"),
     path("personale/belegg/", views.online_capacity, name="capacity"),
     path("personale/timer/<int:appointment_id>/avlys/", views.cancel, name="cancel"),
+    path("personale/tider/<int:slot_id>/sperr/", views.block_slot, {"blocked": True}, name="block-slot"),
+    path("personale/tider/<int:slot_id>/apne/", views.block_slot, {"blocked": False}, name="open-slot"),
 ]

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from eportal.audit.services import record_events_for
 from eportal.booking import selectors, services
-from eportal.booking.models import Appointment
+from eportal.booking.models import Appointment, Slot
 
 from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
 
@@ -152,3 +153,18 @@ def cancel(request, appointment_id):
         return redirect(back)
     _audit_read(request, "staff_viewed_appointment", [appointment.patient], appointment=appointment.pk)
     return render(request, "staff/cancel.html", {"appointment": appointment, "back": back})
+
+
+@staff_required("booking.change_slot")
+@require_POST
+def block_slot(request, slot_id, blocked):
+    slot = Slot.objects.filter(pk=slot_id).first()
+    if slot is None:
+        raise Http404
+    try:
+        services.set_slot_blocked(slot_id=slot.pk, blocked=blocked, staff_user=request.user, request=request)
+    except services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The time is blocked.") if blocked else _("The time is open."))
+    return redirect(_day_list_url(slot.practitioner_id, timezone.localdate(slot.starts_at)))
