@@ -75,17 +75,21 @@ def test_caps_per_account_per_ip_and_global(db, settings, django_user_model):
     assert SmsLedgerEntry.objects.count() == 8
 
 
-def test_notices_are_not_under_the_accounts_15_minute_cap_but_under_its_day_cap(db, settings, django_user_model):
-    """A patient who logs in three times, then books and is offered an earlier time, gets the offer."""
+def test_notices_and_login_codes_are_capped_apart_per_account(db, settings, django_user_model):
+    """A patient who logs in, books and is offered earlier times all day still gets the offers, and can
+    still log in after them."""
     settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN, settings.EPORTAL_SMS_CAP_ACCOUNT_DAY = 3, 6
     user = django_user_model.objects.create_user("pasient")
-    for _ in range(3):
+    for _ in range(2):
         send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user)
-    for _ in range(3):
+    for _ in range(6):  # not under the 15-minute cap
         send_sms(to="+4791234567", text="varsel", purpose=NOTICE, user=user)
-    with pytest.raises(SmsLimitReached):
+    with pytest.raises(SmsLimitReached):  # the day cap for notices
         send_sms(to="+4791234567", text="varsel", purpose=NOTICE, user=user)
-    assert len(backends.sms_outbox) == 6
+    send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user)  # the notices did not use it up
+    with pytest.raises(SmsLimitReached):  # the codes' 15-minute cap
+        send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user)
+    assert len(backends.sms_outbox) == 9
 
 
 class _FakeGateway(BaseHTTPRequestHandler):

@@ -66,13 +66,17 @@ def test_production_runs_with_a_real_key_no_debug_and_hardened_cookies(tmp_path)
     ]  # fmt: skip
 
 
-def test_postgresql_connections_start_no_parallel_workers(tmp_path):
+def test_postgresql_connections_start_no_parallel_workers_and_keep_the_operators_options(tmp_path):
     """bench/README.md: parallel plans made the free-time query grow with the data on PostgreSQL."""
-    code = "from django.db import connection as c; k = c.cursor(); k.execute('SHOW max_parallel_workers_per_gather'); print(k.fetchone()[0])"
-    env = {"EPORTAL_ENV": "test", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
-    result = eportal("shell", "-c", code, env=env)
+    code = (
+        "from django.db import connection as c; k = c.cursor(); "
+        "k.execute('SHOW max_parallel_workers_per_gather'); print(k.fetchone()[0]); "
+        "k.execute('SHOW statement_timeout'); print(k.fetchone()[0])"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/test?options=-c%20statement_timeout%3D12345"
+    result = eportal("shell", "-c", code, env={"EPORTAL_ENV": "test", "DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "0"
+    assert result.stdout.split()[-2:] == ["0", "12345ms"]
 
 
 def test_unknown_mode_is_refused(tmp_path):

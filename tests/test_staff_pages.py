@@ -250,3 +250,23 @@ def test_staff_block_and_open_free_times_on_the_day_list_and_the_waiting_list_is
     assert staff_client.post("/personale/tider/987654/sperr/").status_code == 404
     assert staff_client.get(f"/personale/tider/{day['slots'][1].pk}/sperr/").status_code == 405
     assert not Slot.objects.filter(blocked=True).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/personale/dagsliste/?day=9999-12-31",
+        "/personale/dagsliste/?day=0001-01-01",
+        "/personale/uke/?day=9999-12-31",
+        "/personale/uke/?day=0001-01-08",
+    ],
+)
+def test_dates_far_away_get_a_message_not_a_500(staff_client, family, url):
+    response = staff_client.get(url)
+    assert response.status_code == 400
+    assert "Velg en dato høyst fem år fra i dag." in response.content.decode()
+
+
+def test_staff_without_the_day_list_permission_land_on_the_admin(client, django_user_model):
+    response = staff_login(client, make_staff(django_user_model, "regnskap"))
+    assert response["Location"] == "/personale/admin/"

@@ -17,11 +17,12 @@ from eportal.booking.services import (
     cancel_appointment,
     decline_offer,
     join_waitlist,
+    set_slot_blocked,
     take_offer,
 )
 from eportal.notifications import backends
 from tests import factories
-from tests.accounts_fixtures import log_in, register_and_activate
+from tests.accounts_fixtures import PASSWORD, log_in, register_and_activate
 from tests.helpers import run_concurrently, run_tasks
 
 
@@ -30,6 +31,11 @@ def slots(family):
     """In four days at the family's GP: six online times, 08:00 to 10:00."""
     the_day = timezone.localdate() + datetime.timedelta(days=4)
     return factories.schedule_day(family["gp"], the_day, [(datetime.time(8), datetime.time(10), True)])
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("anne", is_staff=True)
 
 
 def patient_client(patient, email):
@@ -274,3 +280,42 @@ def test_double_clicks_no_thanks_and_other_bookings_racing_for_a_held_time(famil
         assert taken == 1 and kari_active.slot == slots[0] and on_the_time.get() == kari_active
     else:
         assert offer.status == "declined" and taken == 0 and kari_active == kari_appointment
+
+
+def test_a_patient_who_never_answers_gets_two_offers_then_leaves_the_list_and_can_still_log_in(family, kari, slots):
+    appointment = book(family["kari"], slots[5])
+    join_waitlist(appointment_id=appointment.pk, patient=family["kari"], by=None)
+    clear_outbox()
+    for _ in range(6):  # booking-jobs hour after hour; each hold runs out unanswered
+        call_command("booking_jobs")
+        WaitlistOffer.objects.filter(status="open").update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    call_command("booking_jobs")
+    assert WaitlistOffer.objects.count() == 2 and not WaitlistOffer.objects.filter(status="open").exists()
+    assert WaitlistEntry.objects.get().ended_at is not None
+    assert len(sms_to(family["kari"])) == 2
+    response = Client().post(
+        "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
+    )
+    assert response.status_code == 302 and len(sms_to(family["kari"])) == 3  # the login code still goes
+
+
+def test_entries_of_appointments_that_are_over_end(family, kari, slots):
+    appointment = book(family["kari"], slots[5])
+    join_waitlist(appointment_id=appointment.pk, patient=family["kari"], by=None)
+    past = timezone.now() - datetime.timedelta(hours=1)
+    Slot.objects.filter(pk=slots[5].pk).update(starts_at=past, ends_at=past + datetime.timedelta(minutes=20))
+    call_command("booking_jobs")
+    assert WaitlistEntry.objects.get().ended_at is not None and not WaitlistOffer.objects.exists()
+
+
+def test_blocking_a_held_time_withdraws_the_offer(family, per, slots, staff_user):
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    offer = WaitlistOffer.objects.get()
+    set_slot_blocked(slot_id=slots[0].pk, blocked=True, staff_user=staff_user)
+    offer.refresh_from_db()
+    assert (
+        offer.status == "withdrawn"
+        and "En tidligere time er ledig" not in per["client"].get("/timer/").content.decode()
+    )

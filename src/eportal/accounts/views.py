@@ -379,7 +379,8 @@ def staff_login(request):
                 request, user, method=assurance.METHOD_PASSWORD_TOTP, level=assurance.SUBSTANTIAL
             )
             django_otp.login(request, device)
-            return redirect(_safe_next(request) or "staff:home")
+            home = "staff:home" if user.has_perm("booking.view_appointment") else "admin:index"
+            return redirect(_safe_next(request) or home)
     context = {"form": form, "error": error, "next": _safe_next(request)}
     return form_page(request, "accounts/staff_login.html", context)
 

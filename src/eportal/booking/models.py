@@ -80,6 +80,12 @@ class Absence(models.Model):
         return f"{self.practitioner or _('The clinic')} {self.first_day}–{self.last_day}"
 
 
+class SlotQuerySet(models.QuerySet):
+    def bookable_online(self, now):
+        """The one rule for a time patients may book online (whether it is free is another matter)."""
+        return self.filter(online=True, blocked=False, appointment_type__bookable_online=True, starts_at__gt=now)
+
+
 class Slot(models.Model):
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="slots")
     appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
@@ -87,6 +93,8 @@ class Slot(models.Model):
     ends_at = models.DateTimeField()
     online = models.BooleanField(default=True)
     blocked = models.BooleanField(default=False)
+
+    objects = SlotQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -147,6 +155,12 @@ class WaitlistEntry(models.Model):
         return f"{self.appointment} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class WaitlistOfferQuerySet(models.QuerySet):
+    def holding(self, now):
+        """Offers that hold their time now: open and not run out."""
+        return self.filter(status=WaitlistOffer.Status.OPEN, expires_at__gt=now)
+
+
 class WaitlistOffer(models.Model):
     """A freed time held for the first on the waiting list until `expires_at`."""
 
@@ -163,6 +177,8 @@ class WaitlistOffer(models.Model):
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WaitlistOfferQuerySet.as_manager()
 
     class Meta:
         constraints = [

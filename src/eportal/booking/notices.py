@@ -75,6 +75,14 @@ def reminder(appointment) -> None:
     )
 
 
+def _clock(moment) -> str:
+    """'14:30' today, or with the day when it is not today (a hold may run past midnight)."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return f"{local:%H:%M}"
+    return f"{formats.date_format(local, 'l j. F')} {local:%H:%M}"
+
+
 def moved(new, old) -> None:
     clinic = get_clinic().name
     _tell(
@@ -99,7 +107,7 @@ def earlier_time_offered(offer) -> None:
         % {
             "clinic": clinic,
             "when": when(offer),
-            "until": timezone.localtime(offer.expires_at).strftime("%H:%M"),
+            "until": _clock(offer.expires_at),
             "link": link,
         },
         always_sms=True,

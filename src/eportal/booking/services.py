@@ -26,7 +26,7 @@ class BookingError(Exception):
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return timezone.get_default_timezone()
 
 
 def generate_slots(*, first_day: datetime.date, days: int) -> int:
@@ -113,17 +113,23 @@ def _taken() -> str:
     return _("The appointment is unfortunately no longer available")
 
 
-def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
+def _locked_slot(slot_id: int) -> Slot | None:
     return (
-        WaitlistOffer.objects.filter(slot=slot, status=WaitlistOffer.Status.OPEN, expires_at__gt=now)
-        .exclude(entry__appointment__patient=patient)
-        .exists()
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("appointment_type", "practitioner")
+        .filter(pk=slot_id)
+        .first()
     )
+
+
+def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
+    return WaitlistOffer.objects.holding(now).filter(slot=slot).exclude(entry__appointment__patient=patient).exists()
 
 
 def _book(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request) -> Appointment:
     patient = ListPatient.objects.select_for_update().get(pk=patient.pk)  # one booking at a time per patient
-    slot = Slot.objects.select_related("appointment_type", "practitioner").filter(pk=slot_id).first()
+    # The slot's row is locked too: booking it, offering it to the waiting list and blocking it take turns.
+    slot = _locked_slot(slot_id)
     now = timezone.now()
     if slot is None or not slot.online or slot.blocked or not slot.appointment_type.bookable_online:
         raise BookingError(_("This appointment cannot be booked online."))
@@ -206,8 +212,8 @@ def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_b
 @transaction.atomic
 def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -> Slot:
     """Staff block a free coming time, or open a blocked one (which the waiting list is then offered)."""
-    slot = Slot.objects.select_for_update().filter(pk=slot_id, starts_at__gt=timezone.now()).first()
-    if slot is None:
+    slot = _locked_slot(slot_id)
+    if slot is None or slot.starts_at <= timezone.now():
         raise BookingError(_("The time was not found, or it has passed."))
     if slot.appointments.filter(cancelled_at__isnull=True).exists():
         raise BookingError(_("The time is booked. Cancel the appointment first."))
@@ -221,6 +227,8 @@ def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -
             request=request,
             details={"slot": slot.pk},
         )
+        for offer in WaitlistOffer.objects.filter(slot=slot, status=WaitlistOffer.Status.OPEN):
+            _close_offer(offer, WaitlistOffer.Status.WITHDRAWN)  # a blocked time is not offered on
         if not blocked:
             offer_freed_slot(slot)
     return slot
@@ -292,14 +300,23 @@ def _hold() -> datetime.timedelta:
 def _waiting_entries():
     """Open entries of coming appointments whose patient still has a user, with no time held for them now."""
     return (
-        WaitlistEntry.objects.filter(ended_at__isnull=True, appointment__cancelled_at__isnull=True)
+        WaitlistEntry.objects.filter(
+            ended_at__isnull=True,
+            appointment__cancelled_at__isnull=True,
+            appointment__slot__starts_at__gt=timezone.now(),
+        )
         .filter(Exists(User.objects.filter(national_id=OuterRef("appointment__patient__national_id"), is_active=True)))
         .exclude(offers__status=WaitlistOffer.Status.OPEN)
         .select_related("appointment__patient", "appointment__slot")
     )
 
 
+@transaction.atomic
 def _make_offer(entry: WaitlistEntry, slot: Slot, now) -> WaitlistOffer | None:
+    """Hold the time for the entry if it still waits (checked under its lock, so a patient leaving the list
+    or taking another time meanwhile wins) and tell the patient: offer, audit and notice commit together."""
+    if not _waiting_entries().select_for_update(of=("self",)).filter(pk=entry.pk).exists():
+        return None
     try:
         with transaction.atomic():
             offer = WaitlistOffer.objects.create(entry=entry, slot=slot, expires_at=now + _hold())
@@ -321,11 +338,17 @@ def offer_freed_slot(slot: Slot) -> WaitlistOffer | None:
     now = timezone.now()
     if _quiet_hours(now):
         return None  # booking-jobs offers it in the morning, if it is still free
+    with transaction.atomic():
+        return _offer_locked_slot(slot, now)
+
+
+def _offer_locked_slot(slot: Slot, now) -> WaitlistOffer | None:
+    _locked_slot(slot.pk)  # booking the time waits for the offer, or the offer sees the booking
     slot = (
         selectors.free_online_slots(
             practitioner_ids=[slot.practitioner_id], appointment_type_id=slot.appointment_type_id, limit=None
         )
-        .filter(pk=slot.pk, starts_at__gt=now + _hold(), appointment_type__bookable_online=True)
+        .filter(pk=slot.pk, starts_at__gt=now + _hold())
         .first()
     )
     if slot is None:
@@ -358,11 +381,7 @@ def offer_free_times() -> int:
                 appointment_type_id=appointment_slot.appointment_type_id,
                 limit=None,
             )
-            .filter(
-                starts_at__gt=now + _hold(),
-                starts_at__lt=appointment_slot.starts_at,
-                appointment_type__bookable_online=True,
-            )
+            .filter(starts_at__gt=now + _hold(), starts_at__lt=appointment_slot.starts_at)
             .exclude(offers__entry=entry)
             .first()
         )
@@ -394,7 +413,7 @@ def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
     )
     if offer is None:
         raise BookingError(_("The offer was not found."))
-    if offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= timezone.now():
+    if not WaitlistOffer.objects.holding(timezone.now()).filter(pk=offer.pk).exists():
         raise BookingError(offer_gone())
     return offer
 
@@ -423,15 +442,26 @@ def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appo
 def decline_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> None:
     """No thanks: the time goes on to the next in line; the patient stays on the list for other times."""
     offer = _own_open_offer(offer_id, patient)
-    _close_offer(offer, WaitlistOffer.Status.DECLINED)
+    if not _close_offer(offer, WaitlistOffer.Status.DECLINED):
+        raise BookingError(offer_gone())
     _audit("waitlist_declined", offer.entry.appointment, by=by, request=request)
 
 
+WAITLIST_UNANSWERED_LIMIT = 2  # holds that ran out unanswered before an entry ends
+
+
 def expire_waitlist_offers() -> int:
-    """Pass on the times whose hold ran out (run every few minutes, with the reminders)."""
-    expired = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, expires_at__lte=timezone.now())
+    """Pass on the times whose hold ran out (run every few minutes, with the reminders). An entry whose
+    holds ran out unanswered WAITLIST_UNANSWERED_LIMIT times ends: someone who does not answer is not sent
+    an SMS every hour. Entries of appointments that are over end too."""
+    now = timezone.now()
+    WaitlistEntry.objects.filter(ended_at__isnull=True, appointment__slot__starts_at__lte=now).update(ended_at=now)
+    expired = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, expires_at__lte=now)
     count = 0
-    for offer in expired.select_related("slot"):
+    for offer in expired.select_related("slot", "entry"):
         with transaction.atomic():
             count += _close_offer(offer, WaitlistOffer.Status.EXPIRED)
+            unanswered = offer.entry.offers.filter(status=WaitlistOffer.Status.EXPIRED).count()
+            if unanswered >= WAITLIST_UNANSWERED_LIMIT and offer.entry.ended_at is None:
+                _end_entry(offer.entry)
     return count

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -24,20 +25,21 @@ def sms_backend():
 
 
 def _check_caps(*, user, ip: str | None, purpose: str) -> None:
-    """The caps against SMS pumping. A notice (booking, reminder, an earlier time held for the patient)
-    is not under the 15-minute account cap, which is for login codes: a patient who logs in, books and
-    is offered an earlier time within minutes must still get the offer. The day caps hold for all."""
+    """The caps against SMS pumping. Per account, login codes and notices are counted apart: notices
+    (booking, reminder, an earlier time held for the patient) are not under the 15-minute cap, which is for
+    codes, and never use up the codes' day cap, so a patient offered earlier times all day can still log
+    in. The address and global caps count every SMS."""
     now = timezone.now()
     quarter, day = now - datetime.timedelta(minutes=15), now - datetime.timedelta(days=1)
     ledger = SmsLedgerEntry.objects
-    limits = [
-        (ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY),
-    ]
+    limits = [(ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
+    notice = purpose == SmsLedgerEntry.Purpose.NOTICE
     if user is not None:
-        limits.append((ledger.filter(user=user, created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
-    if user is not None and purpose != SmsLedgerEntry.Purpose.NOTICE:
-        codes = ledger.filter(user=user, created_at__gte=quarter).exclude(purpose=SmsLedgerEntry.Purpose.NOTICE)
-        limits.append((codes, settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
+        same_kind = Q(purpose=SmsLedgerEntry.Purpose.NOTICE)
+        own = ledger.filter(same_kind if notice else ~same_kind, user=user)
+        limits.append((own.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
+        if not notice:
+            limits.append((own.filter(created_at__gte=quarter), settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
     if ip:
         limits += [
             (ledger.filter(ip=ip, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_IP_15MIN),

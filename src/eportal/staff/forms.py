@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from eportal.accounts.forms import PortalForm
 from eportal.clinic.models import Practitioner
 
+DAYS_AROUND_TODAY = 5 * 366
+
 
 def bookable_practitioners():
     return Practitioner.objects.filter(active=True).exclude(role=Practitioner.Role.OTHER).order_by("last_name")
@@ -19,6 +21,12 @@ class DayForm(PortalForm):
 
     def __init__(self, data, **kwargs):
         super().__init__({"day": timezone.localdate(), **data.dict()}, **kwargs)
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if abs((day - timezone.localdate()).days) > DAYS_AROUND_TODAY:
+            raise forms.ValidationError(_("Choose a date at most five years from today."))
+        return day
 
     def chosen_day(self) -> datetime.date:
         return self.cleaned_data["day"] if self.is_valid() else timezone.localdate()
