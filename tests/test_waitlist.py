@@ -17,6 +17,7 @@ from eportal.booking.services import (
     cancel_appointment,
     decline_offer,
     join_waitlist,
+    leave_waitlist,
     set_slot_blocked,
     take_offer,
 )
@@ -319,3 +320,77 @@ def test_blocking_a_held_time_withdraws_the_offer(family, per, slots, staff_user
         offer.status == "withdrawn"
         and "En tidligere time er ledig" not in per["client"].get("/timer/").content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(family, slots, monkeypatch):
+    """The expiry job is between making the next offer and committing it when another patient books the
+    time: the slot's row lock makes the booking wait and then see the hold (found in review, PostgreSQL)."""
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from eportal.booking import notices, services
+
+    per, liv, other = (factories.list_patient(family["gp"]) for _ in range(3))
+    for patient, slot in ((per, slots[4]), (liv, slots[5])):
+        get_user_model().objects.create_user(patient.national_id, national_id=patient.national_id)
+        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, by=None)
+    ola = factories.list_patient(family["gp"])
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, cancelled_by=None)
+    WaitlistOffer.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    offered, booking_tried = threading.Event(), threading.Event()
+    real_notice = notices.earlier_time_offered
+
+    def notice_then_pause(offer):
+        real_notice(offer)
+        offered.set()
+        booking_tried.wait(1.5)  # the booking below blocks on the slot's lock until this commits
+
+    monkeypatch.setattr(notices, "earlier_time_offered", notice_then_pause)
+    outcome = {}
+
+    def job():
+        try:
+            services.expire_waitlist_offers()
+        finally:
+            connection.close()
+
+    def other_patient_books():
+        offered.wait(10)
+        try:
+            outcome["booked"] = book(other, slots[0])
+        except BookingError as exc:
+            outcome["refused"] = str(exc)
+        finally:
+            booking_tried.set()
+            connection.close()
+
+    threads = [threading.Thread(target=job), threading.Thread(target=other_patient_books)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    held = WaitlistOffer.objects.get(slot=slots[0], status="open")
+    assert held.entry.appointment.patient == liv
+    assert "ikke lenger ledig" in outcome["refused"]
+    assert not Appointment.objects.filter(slot=slots[0], cancelled_at__isnull=True).exists()
+
+
+def test_an_entry_that_ends_while_the_job_runs_gets_no_offer(family, per, slots, monkeypatch):
+    from eportal.booking import selectors, services
+
+    appointment = book(per["patient"], slots[5])
+    join_waitlist(appointment_id=appointment.pk, patient=per["patient"], by=None)
+    clear_outbox()
+    real = selectors.free_online_slots
+
+    def patient_leaves_first(**kwargs):  # «Fjern meg fra ventelisten» commits while the job is in its loop
+        if not WaitlistEntry.objects.filter(ended_at__isnull=False).exists():
+            leave_waitlist(appointment_id=appointment.pk, patient=per["patient"], by=None)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.selectors, "free_online_slots", patient_leaves_first)
+    assert services.offer_free_times() == 0
+    assert not WaitlistOffer.objects.exists() and sms_to(per["patient"]) == []
