@@ -59,7 +59,7 @@ def day_list(*, practitioner_id: int, day: datetime.date) -> list[Slot]:
 
 
 def slot_counts(*, first_day: datetime.date, days: int, online_only: bool = False, by_practitioner: bool = False):
-    """Slots per day (and practitioner): how many in all, booked, and blocked, in one query."""
+    """Slots per day (and practitioner): how many in all and how many booked, in one query."""
     start, end = local_day_bounds(first_day, days)
     slots = Slot.objects.filter(starts_at__gte=start, starts_at__lt=end)
     if online_only:
@@ -72,7 +72,6 @@ def slot_counts(*, first_day: datetime.date, days: int, online_only: bool = Fals
         .annotate(
             total=Count("id", distinct=True),
             booked=Count("appointments", filter=active, distinct=True),
-            blocked=Count("id", filter=Q(blocked=True), distinct=True),
         )
         .order_by(*group)
     )
