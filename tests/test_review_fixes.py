@@ -1,12 +1,11 @@
 """Fixes from the security review of the account code, each proven by the behaviour it guards."""
 
-import threading
+import functools
 import time
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from eportal.accounts.models import User
@@ -15,7 +14,7 @@ from eportal.notifications import backends
 from eportal.notifications.models import SmsLedgerEntry
 from tests import factories
 from tests.accounts_fixtures import PASSWORD, log_in
-from tests.helpers import last_sms_code, run_tasks
+from tests.helpers import last_sms_code, run_concurrently, run_tasks
 from tests.oidc_fixtures import provider_login
 
 NEW_PASSWORD = "ny og bedre setning"
@@ -76,23 +75,9 @@ def test_parallel_requests_cannot_pass_the_sms_cap_together(settings):
     settings.EPORTAL_SMS_BACKEND = "tests.test_review_fixes.SlowMemorySmsBackend"
     settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN = 3
     user = User.objects.create_user("personale-b")
-    outcomes, start = [], threading.Barrier(12)
-
-    def send():
-        try:
-            start.wait()
-            send_sms(to="+4791234567", text="kode", purpose="login_code", user=user, ip="10.1.1.1")
-            outcomes.append("sent")
-        except SmsLimitReached:
-            outcomes.append("capped")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    send = functools.partial(send_sms, to="+4791234567", text="kode", purpose="login_code", user=user, ip="10.1.1.1")
+    outcomes = run_concurrently([send] * 12, error=SmsLimitReached)
+    outcomes = ["capped" if isinstance(outcome, SmsLimitReached) else "sent" for outcome in outcomes]
     assert outcomes.count("sent") == 3 and outcomes.count("capped") == 9
     assert SmsLedgerEntry.objects.filter(user=user).count() == 3
 
