@@ -200,12 +200,13 @@ class Progress:
 
 def timed_import(data: bytes, today: datetime.date, profile: cProfile.Profile | None = None):
     from eportal.clinic.importer import import_patients
+    from eportal.core.actor import system_actor
 
     progress = Progress()
     started = time.perf_counter()
     if profile is not None:
         profile.enable()
-    report = import_patients(data=data, actor="bench", progress=progress, today=today)
+    report = import_patients(data=data, actor=system_actor(operator="bench"), progress=progress, today=today)
     if profile is not None:
         profile.disable()
     seconds = time.perf_counter() - started
@@ -407,8 +408,11 @@ def run(options, data_dir: Path, today: datetime.date) -> int:
     from make_patients_csv import make_patients_csv
 
     from eportal.clinic.importer import import_patients
+    from eportal.core.actor import system_actor
 
-    warm_up = import_patients(data=make_patients_csv(WARM_UP_ROWS, seed=1, gp_hpr=gp_hpr), actor="bench", today=today)
+    warm_up = import_patients(
+        data=make_patients_csv(WARM_UP_ROWS, seed=1, gp_hpr=gp_hpr), actor=system_actor(operator="bench"), today=today
+    )
     check(warm_up.ok and warm_up.created == WARM_UP_ROWS, f"warm-up import failed: {warm_up.summary()}")
 
     sizes = [options.rows] if options.no_small else [options.rows // 10, options.rows]

@@ -9,9 +9,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import path
 
-from eportal.accounts import assurance, demo_provider
+from eportal.accounts import demo_provider
 from eportal.accounts.models import AccountSession, User
 from eportal.audit.models import AuditEvent
+from eportal.core.actor import HIGH
+from eportal.web.decorators import requires_level
 from tests import factories
 from tests.accounts_fixtures import log_in
 from tests.helpers import last_email_link
@@ -244,7 +246,7 @@ def _high_view(request):
     return HttpResponse("high")
 
 
-urlpatterns = [path("test/hoy/", assurance.requires_level(assurance.HIGH)(_high_view))]
+urlpatterns = [path("test/hoy/", requires_level(HIGH)(_high_view))]
 
 
 @pytest.fixture(autouse=True)

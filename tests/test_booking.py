@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from eportal.booking.models import Absence, Appointment, AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services import BookingError, book_slot, cancel_appointment, generate_slots
+from eportal.core.actor import system_actor
 from tests import factories
 from tests.helpers import run_concurrently
 
@@ -72,33 +73,33 @@ def future_slots(clinic_day):
 
 def test_booking_and_cancelling_before_the_deadline(future_slots, clinic_day, django_user_model):
     patient = factories.list_patient(clinic_day["gp"])
-    appointment = book_slot(patient=patient, slot_id=future_slots[0].pk, reason="Vondt i ryggen", booked_by=None)
+    appointment = book_slot(patient=patient, slot_id=future_slots[0].pk, reason="Vondt i ryggen", actor=system_actor())
     assert appointment.slot == future_slots[0]
-    cancel_appointment(appointment_id=appointment.pk, patient=patient, cancelled_by=None)
+    cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
     # The slot is free again.
     other = factories.list_patient(clinic_day["gp"])
-    assert book_slot(patient=other, slot_id=future_slots[0].pk, reason="Kontroll", booked_by=None)
+    assert book_slot(patient=other, slot_id=future_slots[0].pk, reason="Kontroll", actor=system_actor())
 
 
 def test_rules_refuse_with_a_norwegian_message(future_slots, clinic_day):
     patient = factories.list_patient(clinic_day["gp"])
-    book_slot(patient=patient, slot_id=future_slots[0].pk, reason="a", booked_by=None)
+    book_slot(patient=patient, slot_id=future_slots[0].pk, reason="a", actor=system_actor())
     other = factories.list_patient(clinic_day["gp"])
     with pytest.raises(BookingError, match="Timen er dessverre ikke lenger ledig"):
-        book_slot(patient=other, slot_id=future_slots[0].pk, reason="b", booked_by=None)
+        book_slot(patient=other, slot_id=future_slots[0].pk, reason="b", actor=system_actor())
     with pytest.raises(BookingError, match="kort grunn"):
-        book_slot(patient=patient, slot_id=future_slots[1].pk, reason="  ", booked_by=None)
-    book_slot(patient=patient, slot_id=future_slots[1].pk, reason="b", booked_by=None)
+        book_slot(patient=patient, slot_id=future_slots[1].pk, reason="  ", actor=system_actor())
+    book_slot(patient=patient, slot_id=future_slots[1].pk, reason="b", actor=system_actor())
     with pytest.raises(BookingError, match="2 fremtidige timer"):
-        book_slot(patient=patient, slot_id=future_slots[2].pk, reason="c", booked_by=None)
+        book_slot(patient=patient, slot_id=future_slots[2].pk, reason="c", actor=system_actor())
     elsewhere = factories.list_patient(factories.practitioner("9100022"))
     with pytest.raises(BookingError, match="egen fastlege"):
-        book_slot(patient=elsewhere, slot_id=future_slots[3].pk, reason="d", booked_by=None)
+        book_slot(patient=elsewhere, slot_id=future_slots[3].pk, reason="d", actor=system_actor())
     Slot.objects.filter(pk=future_slots[4].pk).update(online=False)
     with pytest.raises(BookingError, match="kan ikke bestilles på nett"):
-        book_slot(patient=other, slot_id=future_slots[4].pk, reason="e", booked_by=None)
+        book_slot(patient=other, slot_id=future_slots[4].pk, reason="e", actor=system_actor())
     with pytest.raises(BookingError, match="kan ikke bestilles på nett"):
-        book_slot(patient=other, slot_id=999999, reason="e", booked_by=None)
+        book_slot(patient=other, slot_id=999999, reason="e", actor=system_actor())
     assert Appointment.objects.count() == 2
 
 
@@ -132,9 +133,9 @@ def test_no_overlapping_bookings_for_one_patient(clinic_day):
     nurse_slot = Slot.objects.filter(
         practitioner=nurse, starts_at__lt=gp_slot.ends_at, ends_at__gt=gp_slot.starts_at
     ).first()
-    book_slot(patient=patient, slot_id=gp_slot.pk, reason="a", booked_by=None)
+    book_slot(patient=patient, slot_id=gp_slot.pk, reason="a", actor=system_actor())
     with pytest.raises(BookingError, match="allerede en time på det tidspunktet"):
-        book_slot(patient=patient, slot_id=nurse_slot.pk, reason="b", booked_by=None)
+        book_slot(patient=patient, slot_id=nurse_slot.pk, reason="b", actor=system_actor())
     assert second_gp_block
 
 
@@ -142,13 +143,13 @@ def test_cancelling_after_the_deadline_or_someone_elses_appointment_is_refused(c
     generate_slots(first_day=timezone.localdate() + datetime.timedelta(days=1), days=1)
     slot = Slot.objects.order_by("starts_at").first()
     patient = factories.list_patient(clinic_day["gp"])
-    appointment = book_slot(patient=patient, slot_id=slot.pk, reason="a", booked_by=None)
+    appointment = book_slot(patient=patient, slot_id=slot.pk, reason="a", actor=system_actor())
     stranger = factories.list_patient(clinic_day["gp"])
     with pytest.raises(BookingError, match="fant ikke"):
-        cancel_appointment(appointment_id=appointment.pk, patient=stranger, cancelled_by=None)
+        cancel_appointment(appointment_id=appointment.pk, patient=stranger, actor=system_actor())
     settings.EPORTAL_CANCEL_DEADLINE_HOURS = 72
     with pytest.raises(BookingError, match="Fristen for å avbestille"):
-        cancel_appointment(appointment_id=appointment.pk, patient=patient, cancelled_by=None)
+        cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
     assert Appointment.objects.get().cancelled_at is None
 
 
@@ -165,7 +166,7 @@ def test_one_hundred_concurrent_bookings_of_one_slot_give_exactly_one_appointmen
     patients = [factories.list_patient(gp) for _ in range(100)]
     outcomes = run_concurrently(
         [
-            functools.partial(book_slot, patient=patient, slot_id=slot.pk, reason="samtidig", booked_by=None)
+            functools.partial(book_slot, patient=patient, slot_id=slot.pk, reason="samtidig", actor=system_actor())
             for patient in patients
         ],
         error=BookingError,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from eportal.booking.models import Appointment, Slot
 from eportal.booking.services import book_slot, join_waitlist
+from eportal.core.actor import system_actor
 from tests import factories
 from tests.test_staff_pages import staff, staff_client  # noqa: F401 - fixtures
 
@@ -37,7 +38,7 @@ def grow(gp, first_day, patient, *, days=10, others=40):
         factories.schedule_day(gp, first_day + datetime.timedelta(days=offset), [DAY])
     slots = list(Slot.objects.filter(appointments__isnull=True).order_by("starts_at"))
     for slot in slots[1:others:2]:
-        book_slot(patient=factories.list_patient(gp), slot_id=slot.pk, reason="x", booked_by=None)
+        book_slot(patient=factories.list_patient(gp), slot_id=slot.pk, reason="x", actor=system_actor())
     past = timezone.now() - datetime.timedelta(days=30)
     for index in range(30):
         old = Slot.objects.create(
@@ -47,13 +48,13 @@ def grow(gp, first_day, patient, *, days=10, others=40):
             ends_at=past - datetime.timedelta(days=index) + datetime.timedelta(minutes=20),
         )
         Appointment.objects.create(slot=old, patient=patient, reason="x", cancelled_at=past if index % 3 else None)
-    coming = book_slot(patient=patient, slot_id=slots[-1].pk, reason="x", booked_by=None)
-    join_waitlist(appointment_id=coming.pk, patient=patient, by=None)
+    coming = book_slot(patient=patient, slot_id=slots[-1].pk, reason="x", actor=system_actor())
+    join_waitlist(appointment_id=coming.pk, patient=patient, actor=system_actor())
 
 
 def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, first_day):
     slots = factories.schedule_day(family["gp"], first_day, [DAY])
-    book_slot(patient=family["kari"], slot_id=slots[0].pk, reason="x", booked_by=None)  # each list has one
+    book_slot(patient=family["kari"], slot_id=slots[0].pk, reason="x", actor=system_actor())  # each list has one
     type_id = slots[0].appointment_type_id
     pages = [f"/timer/bestill/{type_id}/", "/timer/"]
     before = [queries(logged_in, url) for url in pages]
@@ -66,8 +67,8 @@ def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, 
 def test_the_staff_day_list_does_not_grow_with_the_bookings(staff_client, family, first_day):  # noqa: F811
     slots = factories.schedule_day(family["gp"], first_day, [DAY])
     url = f"/personale/dagsliste/?practitioner={family['gp'].pk}&day={first_day.isoformat()}"
-    book_slot(patient=factories.list_patient(family["gp"]), slot_id=slots[0].pk, reason="x", booked_by=None)
+    book_slot(patient=factories.list_patient(family["gp"]), slot_id=slots[0].pk, reason="x", actor=system_actor())
     before = queries(staff_client, url)
     for slot in slots[1:]:
-        book_slot(patient=factories.list_patient(family["gp"]), slot_id=slot.pk, reason="x", booked_by=None)
+        book_slot(patient=factories.list_patient(family["gp"]), slot_id=slot.pk, reason="x", actor=system_actor())
     assert queries(staff_client, url) == before

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from eportal.audit.models import AuditEvent
 from eportal.clinic.importer import import_patients
 from eportal.clinic.models import ListPatient
+from eportal.core.actor import system_actor
 from tests import factories
 
 HEADER = "fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr"
@@ -30,7 +31,7 @@ def csv_bytes(*lines, header=HEADER, sep=";", newline="\n", encoding="utf-8"):
 
 
 def run(data, today=TODAY):
-    return import_patients(data=data, actor="test", today=today)
+    return import_patients(data=data, actor=system_actor(operator="test"), today=today)
 
 
 def test_good_file_creates_patients_with_normalised_mobiles(gps):
@@ -49,7 +50,7 @@ def test_good_file_creates_patients_with_normalised_mobiles(gps):
     assert patient.on_list_from == TODAY and patient.is_on_list(TODAY)
     assert ListPatient.objects.get(national_id=ola).mobile == ""
     event = AuditEvent.objects.get(action="patients_imported")
-    assert event.details["created"] == 2 and event.actor == "test"
+    assert event.details["created"] == 2 and event.actor == "cli:test"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.core import mail
 
 from eportal.notifications import backends
 from eportal.notifications.models import OutboxMessage, SmsLedgerEntry
-from eportal.notifications.services import SmsLimitReached, send_sms
+from eportal.notifications.sms import SmsLimitReached, send_sms
 
 NOTICE = SmsLedgerEntry.Purpose.NOTICE
 LOGIN_CODE = SmsLedgerEntry.Purpose.LOGIN_CODE

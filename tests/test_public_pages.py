@@ -33,7 +33,7 @@ def get(client, name):
 
 
 def test_every_page_has_the_seeds_header_in_norwegian(client, clinic):
-    for name in ["clinic:front", "clinic:about", "clinic:help", "clinic:login"]:
+    for name in ["clinic:front", "clinic:about", "clinic:help", "accounts:login"]:
         html = get(client, name)
         assert '<html lang="nb">' in html
         assert "GJERDRUM LEGESENTER" in html
@@ -67,7 +67,7 @@ def test_help_page_has_the_seeds_sms_help_with_the_configured_price(client, clin
 
 
 def test_login_page_offers_the_seeds_two_electronic_ids(client, clinic):
-    html = get(client, "clinic:login")
+    html = get(client, "accounts:login")
     assert "Velg en elektronisk ID for å identifisere deg:" in html
     assert "Bruk kodebrikken for BankID" in html
     assert "NB ! BankID er påkrevd for bruk av eKonsultasjon" in html

@@ -70,7 +70,7 @@ class SlowMemorySmsBackend(backends.MemorySmsBackend):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_requests_cannot_pass_the_sms_cap_together(settings):
-    from eportal.notifications.services import SmsLimitReached, send_sms
+    from eportal.notifications.sms import SmsLimitReached, send_sms
 
     settings.EPORTAL_SMS_BACKEND = "tests.test_review_fixes.SlowMemorySmsBackend"
     settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN = 3
@@ -130,7 +130,7 @@ def test_access_log_lines_lose_the_link_tokens():
 
 
 def test_ipv6_clients_are_counted_per_64(rf):
-    from eportal.web import client_network
+    from eportal.web.actor import client_network
 
     one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
     other = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")

@@ -14,6 +14,7 @@ from eportal.booking.models import Appointment, Slot
 from eportal.booking.selectors import local_day_bounds
 from eportal.booking.services import book_slot
 from eportal.clinic.demo import STAFF_PASSWORD
+from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
 from tests.accounts_fixtures import register_and_activate
@@ -57,8 +58,8 @@ def test_staff_land_on_the_day_list_after_login(client, staff):
 
 def test_day_list_shows_who_what_and_why_and_is_audited_per_patient(staff_client, staff, family, day):
     other = factories.list_patient(family["gp"], first_name="Per", last_name="Hansen")
-    book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="Vondt i kneet", booked_by=None)
-    book_slot(patient=other, slot_id=day["slots"][2].pk, reason="Kontroll", booked_by=None)
+    book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="Vondt i kneet", actor=system_actor())
+    book_slot(patient=other, slot_id=day["slots"][2].pk, reason="Kontroll", actor=system_actor())
     response = staff_client.get(day_list_url(family, day["day"]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -102,7 +103,7 @@ def test_day_list_bad_query_gets_a_message_and_today(staff_client, family, day, 
 
 
 def test_the_week_at_a_glance_counts_booked_of_all_per_practitioner_and_day(staff_client, family, day):
-    book_slot(patient=family["kari"], slot_id=day["slots"][1].pk, reason="x", booked_by=None)
+    book_slot(patient=family["kari"], slot_id=day["slots"][1].pk, reason="x", actor=system_actor())
     Slot.objects.filter(pk=day["slots"][2].pk).update(blocked=True)
     html = staff_client.get(f"/personale/uke/?day={day['day'].isoformat()}").content.decode()
     week = day["day"].isocalendar().week
@@ -113,7 +114,7 @@ def test_the_week_at_a_glance_counts_booked_of_all_per_practitioner_and_day(staf
 
 
 def test_capacity_shows_booked_and_free_online_times_per_day(staff_client, family, day):
-    book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", booked_by=None)
+    book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", actor=system_actor())
     Slot.objects.filter(pk=day["slots"][2].pk).update(blocked=True)  # a blocked time is not free
     response = staff_client.get("/personale/belegg/")
     html = response.content.decode()
@@ -126,7 +127,7 @@ def test_capacity_shows_booked_and_free_online_times_per_day(staff_client, famil
 
 def test_staff_cancel_for_the_clinic_and_the_patient_is_told(client, staff, family, day):
     register_and_activate(client, family["kari"])
-    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="Vondt", booked_by=None)
+    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="Vondt", actor=system_actor())
     run_tasks()
     backends.sms_outbox.clear()
     staff_login(client, staff)
@@ -151,14 +152,14 @@ def test_staff_cancel_for_the_clinic_and_the_patient_is_told(client, staff, fami
 
 
 def test_the_clinic_may_cancel_after_the_patients_deadline_but_not_the_past(staff_client, family, day):
-    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", booked_by=None)
+    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", actor=system_actor())
     Slot.objects.filter(pk=appointment.slot_id).update(
         starts_at=timezone.now() + datetime.timedelta(hours=2), ends_at=timezone.now() + datetime.timedelta(hours=3)
     )
     staff_client.post(f"/personale/timer/{appointment.pk}/avlys/")
     appointment.refresh_from_db()
     assert appointment.cancelled_at is not None
-    past = book_slot(patient=family["kari"], slot_id=day["slots"][1].pk, reason="x", booked_by=None)
+    past = book_slot(patient=family["kari"], slot_id=day["slots"][1].pk, reason="x", actor=system_actor())
     Slot.objects.filter(pk=past.slot_id).update(
         starts_at=timezone.now() - datetime.timedelta(hours=3), ends_at=timezone.now() - datetime.timedelta(hours=2)
     )
@@ -174,7 +175,7 @@ def test_cancel_of_an_unknown_appointment_is_a_norwegian_404(staff_client, db):
 
 
 def test_only_verified_staff_with_the_permission_reach_the_pages(client, django_user_model, family, day):
-    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", booked_by=None)
+    appointment = book_slot(patient=family["kari"], slot_id=day["slots"][0].pk, reason="x", actor=system_actor())
     pages = [
         "/personale/dagsliste/",
         "/personale/uke/",
@@ -238,8 +239,8 @@ def test_staff_block_and_open_free_times_on_the_day_list_and_the_waiting_list_is
     assert free.blocked
     assert AuditEvent.objects.filter(action="slot_blocked", actor_user=staff, details__slot=free.pk).exists()
     register_and_activate(Client(), family["kari"])
-    waiting = book_slot(patient=family["kari"], slot_id=later.pk, reason="x", booked_by=None)
-    join_waitlist(appointment_id=waiting.pk, patient=family["kari"], by=None)
+    waiting = book_slot(patient=family["kari"], slot_id=later.pk, reason="x", actor=system_actor())
+    join_waitlist(appointment_id=waiting.pk, patient=family["kari"], actor=system_actor())
     html = staff_client.post(f"/personale/tider/{free.pk}/apne/", follow=True).content.decode()
     assert "Tiden er åpnet." in html
     offer = WaitlistOffer.objects.get()

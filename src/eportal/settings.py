@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # After CSP, so that its answers pass it on their way out (it may widen form-action for BankID logout).
     "eportal.accounts.middleware.SessionPolicyMiddleware",
+    "eportal.web.actor.ActorMiddleware",
+    "eportal.web.errors.UserErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -148,7 +150,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-LOGIN_URL = "clinic:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:my-page"
 
 # At least 8 characters (the seed), no composition rules, common passwords and the person's own data
@@ -219,9 +221,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
-AXES_LOCKOUT_CALLABLE = "eportal.accounts.views.lockout_response"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "eportal.web.client_network"
+AXES_CLIENT_IP_CALLABLE = "eportal.web.actor.client_network"
 # Axes' tables keep a keyed hash, not the fødselsnummer; our own audit log records logins.
 AXES_USERNAME_CALLABLE = "eportal.accounts.lockout.username_key"
 AXES_SENSITIVE_PARAMETERS = ["password", "national_id", "otp_token", "code"]

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from eportal.core.actor import system_actor
 from tests import factories
 
 from .account_steps import activated_user, h1, listed_patient, log_in, main
@@ -46,7 +47,7 @@ def patient(clinic):
         patient=factories.list_patient(patient.gp),
         slot_id=first_slot().pk,
         reason="Allerede tatt",
-        booked_by=None,
+        actor=system_actor(),
     )
     return patient
 

@@ -16,6 +16,7 @@ from eportal.accounts.models import User
 from eportal.booking.models import Appointment
 from eportal.booking.services import book_slot
 from eportal.clinic.demo import STAFF_PASSWORD
+from eportal.core.actor import system_actor
 from tests import factories
 from tests.helpers import current_totp
 
@@ -38,8 +39,8 @@ def bookings(clinic):
     day = timezone.localdate() + datetime.timedelta(days=3)
     blocks = [(datetime.time(8), datetime.time(9), True), (datetime.time(9), datetime.time(9, 40), False)]
     slots = factories.schedule_day(sigrid.gp, day, blocks, type_name=TYPE_NAME)
-    sigrids = book_slot(patient=sigrid, slot_id=slots[0].pk, reason="Vondt i kneet", booked_by=None)
-    book_slot(patient=per, slot_id=slots[2].pk, reason="Kontroll", booked_by=None)
+    sigrids = book_slot(patient=sigrid, slot_id=slots[0].pk, reason="Vondt i kneet", actor=system_actor())
+    book_slot(patient=per, slot_id=slots[2].pk, reason="Kontroll", actor=system_actor())
     return {"gp": sigrid.gp, "day": day, "patient": sigrid, "appointment": sigrids}
 
 

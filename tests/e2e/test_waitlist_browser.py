@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from eportal.booking.models import Appointment, WaitlistEntry, WaitlistOffer
 from eportal.booking.services import book_slot, cancel_appointment
+from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
 from tests.helpers import run_tasks
@@ -41,9 +42,9 @@ def waiting(clinic, live_server, settings):
     slots = factories.schedule_day(sigrid.gp, day, [(datetime.time(8), datetime.time(10), True)], type_name=TYPE_NAME)
     return {
         "patient": sigrid,
-        "own": book_slot(patient=sigrid, slot_id=slots[4].pk, reason=REASON, booked_by=None),
+        "own": book_slot(patient=sigrid, slot_id=slots[4].pk, reason=REASON, actor=system_actor()),
         "ola": ola,
-        "earlier": book_slot(patient=ola, slot_id=slots[1].pk, reason="Kontroll", booked_by=None),
+        "earlier": book_slot(patient=ola, slot_id=slots[1].pk, reason="Kontroll", actor=system_actor()),
     }
 
 
@@ -66,7 +67,7 @@ def free_the_earlier_time(waiting) -> str:
     """Ola cancels his earlier time; returns the link in the SMS it sends Sigrid (sent by the background worker)."""
     run_tasks()
     backends.sms_outbox.clear()
-    cancel_appointment(appointment_id=waiting["earlier"].pk, patient=waiting["ola"], cancelled_by=None)
+    cancel_appointment(appointment_id=waiting["earlier"].pk, patient=waiting["ola"], actor=system_actor())
     run_tasks()
     texts = [sms["text"] for sms in backends.sms_outbox if sms["to"] == waiting["patient"].mobile]
     assert len(texts) == 1, backends.sms_outbox

@@ -7,6 +7,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from eportal.identity.fields import MobileFormField, NationalIdFormField
+from eportal.web.forms import PortalForm
+
+from .models import User
 
 PASSWORD_MAX_LENGTH = 1024  # checked whole: no truncation, no case folding
 CODE_LENGTH = 6
@@ -25,21 +28,6 @@ def _national_id_field():
     return NationalIdFormField(
         label=_("Personal number (11 digits)"), error_messages={"required": _("Enter your personal number.")}
     )
-
-
-class PortalForm(forms.Form):
-    """Labels exactly as written (no colon added); control characters refused with a message on the field."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in list(cleaned.items()):
-            if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-                self.add_error(name, _("The field contains characters that are not allowed."))
-        return cleaned
 
 
 class PasswordLoginForm(PortalForm):
@@ -64,8 +52,6 @@ class CodeForm(PortalForm):
 def person_for_password_rules(*, national_id, email, patient=None):
     """The person a new password must not resemble: what they typed, and the registry's names once they
     are known to be the account's owner (at registration that would tell a stranger who is listed)."""
-    from .models import User
-
     person = User(national_id=national_id, email=email or "")
     if patient is not None:
         person.first_name, person.last_name = patient.first_name, patient.last_name

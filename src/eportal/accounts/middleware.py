@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from . import assurance, oidc
+from eportal.web.actor import login_facts
+
+from . import oidc
 from .models import AccountSession
 
 LAST_SEEN_RESOLUTION_SECONDS = 60
@@ -29,7 +31,7 @@ class SessionPolicyMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store on everything a logged-in person sees
-            if assurance.session_auth(request).get("id_token"):
+            if login_facts(request).get("id_token"):
                 # The logout form is followed to the provider's end-session page: let the CSP allow that.
                 origin = oidc.end_session_origin()
                 if origin:
@@ -38,7 +40,7 @@ class SessionPolicyMiddleware:
 
     @staticmethod
     def _session_is_valid(request) -> bool:
-        auth = assurance.session_auth(request)
+        auth = login_facts(request)
         if not auth or time.time() - auth.get("at", 0) > settings.EPORTAL_SESSION_ABSOLUTE_SECONDS:
             return False
         account_session = AccountSession.objects.filter(session_key=request.session.session_key).first()

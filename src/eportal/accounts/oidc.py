@@ -23,11 +23,11 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 
+from eportal.core.errors import UserError
 from eportal.identity.national_id import InvalidNationalId, parse_national_id
 
 from . import assurance
 
-SESSION_KEY = "eportal.oidc"
 PENDING_MAX_AGE_SECONDS = 10 * 60
 METADATA_CACHE_SECONDS = 60 * 60
 CLOCK_LEEWAY_SECONDS = 60
@@ -50,11 +50,11 @@ PRESETS = {
 }
 
 
-class OidcError(Exception):
-    """A failed login; str() is the Norwegian message, `reason` a short word for the audit log."""
+class OidcError(UserError):
+    """A failed login; str() is the Norwegian message, `reason` (its code) a short word for the audit log."""
 
     def __init__(self, message, reason: str):
-        super().__init__(message)
+        super().__init__(message, code=reason)
         self.reason = reason
 
 
@@ -124,8 +124,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def authorization_url(request, *, redirect_uri: str, purpose: str, level: str, next_url: str) -> str:
-    """Remember state, nonce and the PKCE verifier in this browser's session; return where to send it."""
+def authorization_url(*, redirect_uri: str, purpose: str, level: str, next_url: str) -> tuple[str, dict]:
+    """Where to send the browser, and the pending login (state, nonce, PKCE verifier) that the caller keeps
+    for this browser alone and hands back to complete()."""
     verifier = _b64(secrets.token_bytes(48))
     pending = {
         "state": secrets.token_urlsafe(32),
@@ -136,7 +137,6 @@ def authorization_url(request, *, redirect_uri: str, purpose: str, level: str, n
         "redirect_uri": redirect_uri,
         "at": int(time.time()),
     }
-    request.session[SESSION_KEY] = pending
     config = preset()
     params = {
         "response_type": "code",
@@ -150,12 +150,11 @@ def authorization_url(request, *, redirect_uri: str, purpose: str, level: str, n
         "acr_values": config["acr_values"][level],
         "ui_locales": "nb",
     }
-    return str(httpx.URL(metadata()["authorization_endpoint"], params=params))
+    return str(httpx.URL(metadata()["authorization_endpoint"], params=params)), pending
 
 
-def take_pending(request) -> dict | None:
-    """The login this browser started, removed so that its state can be used once only."""
-    pending = request.session.pop(SESSION_KEY, None)
+def fresh_pending(pending) -> dict | None:
+    """A pending login as kept by the caller, if it is one and not older than PENDING_MAX_AGE_SECONDS."""
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE_SECONDS:
         return None
     return pending
@@ -185,7 +184,7 @@ def _client_auth(token_endpoint: str) -> tuple[dict, tuple | None]:
     return {}, (client_id, settings.EPORTAL_OIDC_CLIENT_SECRET)
 
 
-def complete(request, pending: dict, params) -> Identity:
+def complete(pending: dict | None, params) -> Identity:
     """Turn the provider's answer into a verified identity, or raise OidcError."""
     if params.get("error"):
         raise OidcError(_("The BankID login was cancelled."), "cancelled")

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from eportal.accounts.forms import PortalForm
+from eportal.web.forms import PortalForm
 
 REASON_MAX_LENGTH = 300
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from eportal.accounts.models import User
+from eportal.accounts.selectors import account_of
 from eportal.clinic.selectors import get_clinic, registered_mobiles
 from eportal.notifications.services import queue_email, queue_sms
 
@@ -30,7 +30,7 @@ def deadline_rule() -> str:
 
 def _tell(appointment, subject: str, text: str, *, always_sms: bool = False) -> None:
     patient = appointment.patient
-    user = User.objects.filter(national_id=patient.national_id, is_active=True).first()
+    user = account_of(patient.national_id, active=True)
     if user is None:
         return
     if user.notify_by_email and user.email:

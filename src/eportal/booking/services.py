@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from eportal.accounts.models import User
+from eportal.accounts.selectors import has_active_account
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient
+from eportal.core.actor import Actor, system_actor
 
 from . import notices, selectors
 from .models import Absence, Appointment, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule
@@ -98,14 +99,14 @@ def acting_role(appointment: Appointment, by) -> str:
     return "patient" if by.national_id == appointment.patient.national_id else "guardian"
 
 
-def _audit(action: str, appointment: Appointment, *, by, request) -> None:
+def _audit(action: str, appointment: Appointment, *, actor: Actor) -> None:
+    role = acting_role(appointment, actor.user)
     record_event(
         action,
-        actor=f"{acting_role(appointment, by)}:{by.pk}" if by else "staff",
-        actor_user=by,
+        actor=actor,
+        role=role,
         subject_national_id=appointment.patient.national_id,
-        request=request,
-        details={"appointment": appointment.pk, "by": acting_role(appointment, by)},
+        details={"appointment": appointment.pk, "by": role},
     )
 
 
@@ -126,7 +127,7 @@ def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
     return WaitlistOffer.objects.holding(now).filter(slot=slot).exclude(entry__appointment__patient=patient).exists()
 
 
-def _book(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request) -> Appointment:
+def _book(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
     patient = ListPatient.objects.select_for_update().get(pk=patient.pk)  # one booking at a time per patient
     # The slot's row is locked too: booking it, offering it to the waiting list and blocking it take turns.
     slot = _locked_slot(slot_id)
@@ -156,35 +157,35 @@ def _book(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
-                slot=slot, patient=patient, booked_by=booked_by, reason=reason.strip()
+                slot=slot, patient=patient, booked_by=actor.user, reason=reason.strip()
             )
     except IntegrityError:
         raise BookingError(_taken()) from None
-    _audit("appointment_booked", appointment, by=booked_by, request=request)
+    _audit("appointment_booked", appointment, actor=actor)
     return appointment
 
 
 @transaction.atomic
-def book_slot(*, patient: ListPatient, slot_id: int, reason: str, booked_by, request=None) -> Appointment:
+def book_slot(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
     """Book one free online slot for the patient, or raise BookingError. One transaction: no
     appointment without its notice and audit entry, and the database refuses a second booking of the slot."""
-    appointment = _book(patient=patient, slot_id=slot_id, reason=reason, booked_by=booked_by, request=request)
+    appointment = _book(actor=actor, patient=patient, slot_id=slot_id, reason=reason)
     notices.booked(appointment)
     return appointment
 
 
-def _release(appointment: Appointment, *, by, request) -> None:
+def _release(appointment: Appointment, *, actor: Actor) -> None:
     """Cancel the appointment, end its waiting-list entries, and offer the freed time to the waiting list."""
-    appointment.cancelled_at, appointment.cancelled_by = timezone.now(), by
+    appointment.cancelled_at, appointment.cancelled_by = timezone.now(), actor.user
     appointment.save(update_fields=["cancelled_at", "cancelled_by"])
-    _audit("appointment_cancelled", appointment, by=by, request=request)
+    _audit("appointment_cancelled", appointment, actor=actor)
     for entry in WaitlistEntry.objects.filter(appointment=appointment, ended_at__isnull=True):
         _end_entry(entry)
     offer_freed_slot(appointment.slot)
 
 
-def _cancel(appointment: Appointment, *, by, request, by_clinic: bool) -> Appointment:
-    _release(appointment, by=by, request=request)
+def _cancel(appointment: Appointment, *, actor: Actor, by_clinic: bool) -> Appointment:
+    _release(appointment, actor=actor)
     notices.cancelled(appointment, by_clinic=by_clinic)
     return appointment
 
@@ -199,18 +200,18 @@ def _active_appointment_for_update(**lookup) -> Appointment | None:
 
 
 @transaction.atomic
-def cancel_appointment(*, appointment_id: int, patient: ListPatient, cancelled_by, request=None) -> Appointment:
+def cancel_appointment(*, actor: Actor, patient: ListPatient, appointment_id: int) -> Appointment:
     """Cancel the patient's own appointment before the deadline, or raise BookingError."""
     appointment = _active_appointment_for_update(pk=appointment_id, patient=patient)
     if appointment is None:
         raise BookingError(_("The appointment was not found."))
     if timezone.now() > cancellation_deadline(appointment):
         raise BookingError(_("The deadline for cancelling online has passed. Call the clinic."))
-    return _cancel(appointment, by=cancelled_by, request=request, by_clinic=False)
+    return _cancel(appointment, actor=actor, by_clinic=False)
 
 
 @transaction.atomic
-def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -> Slot:
+def set_slot_blocked(*, actor: Actor, slot_id: int, blocked: bool) -> Slot:
     """Staff block a free coming time, or open a blocked one (which the waiting list is then offered)."""
     slot = _locked_slot(slot_id)
     if slot is None or slot.starts_at <= timezone.now():
@@ -222,9 +223,8 @@ def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -
         slot.save(update_fields=["blocked"])
         record_event(
             "slot_blocked" if blocked else "slot_opened",
-            actor=f"staff:{staff_user.pk}",
-            actor_user=staff_user,
-            request=request,
+            actor=actor,
+            role="staff",
             details={"slot": slot.pk},
         )
         for offer in WaitlistOffer.objects.filter(slot=slot, status=WaitlistOffer.Status.OPEN):
@@ -235,12 +235,12 @@ def set_slot_blocked(*, slot_id: int, blocked: bool, staff_user, request=None) -
 
 
 @transaction.atomic
-def cancel_for_clinic(*, appointment_id: int, staff_user, request=None) -> Appointment:
+def cancel_for_clinic(*, actor: Actor, appointment_id: int) -> Appointment:
     """The clinic cancels a coming appointment (no deadline); the patient is told to contact the clinic."""
     appointment = _active_appointment_for_update(pk=appointment_id, slot__starts_at__gt=timezone.now())
     if appointment is None:
         raise BookingError(_("The appointment was not found, or it has already been cancelled or has passed."))
-    return _cancel(appointment, by=staff_user, request=request, by_clinic=True)
+    return _cancel(appointment, actor=actor, by_clinic=True)
 
 
 # «Gi meg beskjed om en tidligere time» -----------------------------------------------------------
@@ -251,7 +251,7 @@ def _open_entry(appointment: Appointment) -> WaitlistEntry | None:
 
 
 @transaction.atomic
-def join_waitlist(*, appointment_id: int, patient: ListPatient, by, request=None) -> WaitlistEntry:
+def join_waitlist(*, actor: Actor, patient: ListPatient, appointment_id: int) -> WaitlistEntry:
     """Put the patient's coming appointment on the waiting list for an earlier time (once)."""
     appointment = _active_appointment_for_update(
         pk=appointment_id,
@@ -264,7 +264,7 @@ def join_waitlist(*, appointment_id: int, patient: ListPatient, by, request=None
     entry = _open_entry(appointment)
     if entry is None:
         entry = WaitlistEntry.objects.create(appointment=appointment)
-        _audit("waitlist_joined", appointment, by=by, request=request)
+        _audit("waitlist_joined", appointment, actor=actor)
     return entry
 
 
@@ -277,13 +277,13 @@ def _end_entry(entry: WaitlistEntry) -> None:
 
 
 @transaction.atomic
-def leave_waitlist(*, appointment_id: int, patient: ListPatient, by, request=None) -> None:
+def leave_waitlist(*, actor: Actor, patient: ListPatient, appointment_id: int) -> None:
     appointment = Appointment.objects.filter(pk=appointment_id, patient=patient).first()
     entry = _open_entry(appointment) if appointment else None
     if entry is None:
         raise BookingError(_("You are not on the waiting list for this appointment."))
     _end_entry(entry)
-    _audit("waitlist_left", appointment, by=by, request=request)
+    _audit("waitlist_left", appointment, actor=actor)
 
 
 def _quiet_hours(now) -> bool:
@@ -305,7 +305,7 @@ def _waiting_entries():
             appointment__cancelled_at__isnull=True,
             appointment__slot__starts_at__gt=timezone.now(),
         )
-        .filter(Exists(User.objects.filter(national_id=OuterRef("appointment__patient__national_id"), is_active=True)))
+        .filter(has_active_account(OuterRef("appointment__patient__national_id")))
         .exclude(offers__status=WaitlistOffer.Status.OPEN)
         .select_related("appointment__patient", "appointment__slot")
     )
@@ -324,7 +324,7 @@ def _make_offer(entry: WaitlistEntry, slot: Slot, now) -> WaitlistOffer | None:
         return None
     record_event(
         "waitlist_offered",
-        actor="system",
+        actor=system_actor(),
         subject_national_id=entry.appointment.patient.national_id,
         details={"appointment": entry.appointment_id, "slot": slot.pk, "offer": offer.pk},
     )
@@ -419,7 +419,7 @@ def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
 
 
 @transaction.atomic
-def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appointment:
+def take_offer(*, actor: Actor, patient: ListPatient, offer_id: int) -> Appointment:
     """Move the patient's appointment to the earlier time held for them: one transaction, so they never
     lose the old time without getting the new one. The old time goes on to the next in line."""
     offer = _own_open_offer(offer_id, patient)
@@ -432,19 +432,19 @@ def take_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> Appo
     if not claimed:  # the expiry job or a second click was first
         raise BookingError(offer_gone())
     _end_entry(offer.entry)  # any other time held for this entry goes on
-    _release(old, by=by, request=request)
-    new = _book(patient=patient, slot_id=offer.slot_id, reason=old.reason, booked_by=by, request=request)
+    _release(old, actor=actor)
+    new = _book(actor=actor, patient=patient, slot_id=offer.slot_id, reason=old.reason)
     notices.moved(new, old)
     return new
 
 
 @transaction.atomic
-def decline_offer(*, offer_id: int, patient: ListPatient, by, request=None) -> None:
+def decline_offer(*, actor: Actor, patient: ListPatient, offer_id: int) -> None:
     """No thanks: the time goes on to the next in line; the patient stays on the list for other times."""
     offer = _own_open_offer(offer_id, patient)
     if not _close_offer(offer, WaitlistOffer.Status.DECLINED):
         raise BookingError(offer_gone())
-    _audit("waitlist_declined", offer.entry.appointment, by=by, request=request)
+    _audit("waitlist_declined", offer.entry.appointment, actor=actor)
 
 
 WAITLIST_UNANSWERED_LIMIT = 2  # holds that ran out unanswered before an entry ends

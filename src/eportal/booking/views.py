@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from eportal.accounts.views import form_page, patient_required
 from eportal.clinic.models import Practitioner
 from eportal.clinic.selectors import get_clinic
 from eportal.representation.services import acting_patient
+from eportal.web.decorators import patient_required
+from eportal.web.pages import form_page
 
 from . import ics, selectors, services
 from .forms import ReasonForm
@@ -36,13 +37,13 @@ def _practitioners_for(patient, appointment_type):
 
 @patient_required
 def choose_type(request):
-    acting_patient(request)
+    acting_patient(request.actor)
     return render(request, "booking/choose_type.html", {"types": _bookable_types()})
 
 
 @patient_required
 def choose_time(request, type_id):
-    patient = acting_patient(request)
+    patient = acting_patient(request.actor)
     appointment_type = _bookable_types().filter(pk=type_id).first()
     if appointment_type is None:
         raise Http404
@@ -58,7 +59,7 @@ def choose_time(request, type_id):
 
 @patient_required
 def confirm(request, slot_id):
-    patient = acting_patient(request)
+    patient = acting_patient(request.actor)
     slot = Slot.objects.select_related("appointment_type", "practitioner").filter(pk=slot_id).first()
     if slot is None:
         raise Http404
@@ -67,14 +68,10 @@ def confirm(request, slot_id):
     if request.method == "POST" and form.is_valid():
         try:
             appointment = services.book_slot(
-                patient=patient,
-                slot_id=slot.pk,
-                reason=form.cleaned_data["reason"],
-                booked_by=request.user,
-                request=request,
+                actor=request.actor, patient=patient, slot_id=slot.pk, reason=form.cleaned_data["reason"]
             )
         except services.BookingError as exc:
-            error = str(exc)
+            error = exc
         else:
             return redirect("booking:booked", appointment_id=appointment.pk)
     context = {"slot": slot, "form": form, "error": error, "rule": deadline_rule()}
@@ -84,7 +81,7 @@ def confirm(request, slot_id):
 def _own_appointment(request, appointment_id):
     appointment = (
         Appointment.objects.select_related("slot__practitioner", "slot__appointment_type")
-        .filter(pk=appointment_id, patient=acting_patient(request))
+        .filter(pk=appointment_id, patient=acting_patient(request.actor))
         .first()
     )
     if appointment is None:
@@ -105,7 +102,7 @@ def booked(request, appointment_id):
 
 @patient_required
 def my_appointments(request):
-    patient = acting_patient(request)
+    patient = acting_patient(request.actor)
     now = timezone.now()
     appointments = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(
         patient=patient
@@ -126,11 +123,9 @@ def my_appointments(request):
 @patient_required
 @require_POST
 def cancel(request, appointment_id):
-    patient = acting_patient(request)
+    patient = acting_patient(request.actor)
     try:
-        appointment = services.cancel_appointment(
-            appointment_id=appointment_id, patient=patient, cancelled_by=request.user, request=request
-        )
+        appointment = services.cancel_appointment(actor=request.actor, patient=patient, appointment_id=appointment_id)
     except services.BookingError as exc:
         messages.error(request, str(exc))
         return redirect("booking:mine")
@@ -148,7 +143,7 @@ def calendar_file(request, appointment_id):
 def _patient_action(request, action, success: str, **ids):
     """Run a booking service for the acting patient; its refusal is shown as a message on «Mine timer»."""
     try:
-        action(patient=acting_patient(request), by=request.user, request=request, **ids)
+        action(actor=request.actor, patient=acting_patient(request.actor), **ids)
     except services.BookingError as exc:
         messages.error(request, str(exc))
     else:
@@ -186,14 +181,14 @@ def decline_offer(request, offer_id):
 @patient_required
 def offer(request, offer_id):
     """The earlier time held for the patient: take it (the appointment moves) or say no thanks."""
-    patient = acting_patient(request)
+    patient = acting_patient(request.actor)
     held = selectors.open_offers(patient).filter(pk=offer_id).first()
     if held is None:
         messages.error(request, services.offer_gone())
         return redirect("booking:mine")
     if request.method == "POST":
         try:
-            appointment = services.take_offer(offer_id=held.pk, patient=patient, by=request.user, request=request)
+            appointment = services.take_offer(actor=request.actor, patient=patient, offer_id=held.pk)
         except services.BookingError as exc:
             messages.error(request, str(exc))
             return redirect("booking:mine")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
+from eportal.core.actor import Actor
 from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.national_id import InvalidNationalId, parse_national_id
 
@@ -203,7 +204,7 @@ def _read_rows(text: str, practitioners: dict[str, int], report: ImportReport) -
     return rows
 
 
-def import_patients(*, data: bytes, actor: str, progress: Progress | None = None, today=None) -> ImportReport:
+def import_patients(*, data: bytes, actor: Actor, progress: Progress | None = None, today=None) -> ImportReport:
     """Bring the registry in line with the EPJ's CSV export, all or nothing."""
     report = ImportReport()
     today = today or timezone.localdate()

@@ -7,5 +7,4 @@ urlpatterns = [
     path("", views.front, name="front"),
     path("om-klinikken/", views.about, name="about"),
     path("hjelp/", views.help_page, name="help"),
-    path("logg-inn/", views.login_choice, name="login"),
 ]

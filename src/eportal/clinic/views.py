@@ -1,4 +1,4 @@
-"""The public pages: front page, "Om Klinikken", "Hjelp" and "Logg inn"."""
+"""The public pages: front page, «Om Klinikken» and «Hjelp»."""
 
 from django.conf import settings
 from django.shortcuts import render
@@ -27,10 +27,3 @@ def help_page(request):
         "sms_price": settings.EPORTAL_SMS_PRICE_NOK,
     }
     return render(request, "clinic/help.html", context)
-
-
-def login_choice(request):
-    from eportal.accounts.oidc import is_configured
-
-    context = {"sms_price": settings.EPORTAL_SMS_PRICE_NOK, "bankid_enabled": is_configured()}
-    return render(request, "clinic/login.html", context)

@@ -13,13 +13,17 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.translation import gettext as _
 
+from eportal.core.errors import UserError
+
 from .models import OutboxMessage
 
 HTTP_TIMEOUT_SECONDS = 10
 
 
-class SmsNotSent(Exception):
+class SmsNotSent(UserError):
     """The SMS could not be handed to the provider; str() is a message for the user."""
+
+    code = "sms_not_sent"
 
 
 def _not_sent():

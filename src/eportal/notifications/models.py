@@ -54,3 +54,13 @@ class SmsLedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_purpose_display()} {self.price_nok} kr"
+
+
+class SendingLock(models.Model):
+    """One row per kind of sending, locked while its caps are counted and its ledger row written, so
+    parallel requests cannot all pass the same count."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+
+    def __str__(self):
+        return self.name

@@ -4,11 +4,12 @@ in the URL alone, so that acting for a child (a later issue) changes this one pl
 from django.core.exceptions import PermissionDenied
 
 from eportal.clinic.selectors import listed_patient
+from eportal.core.actor import Actor
 
 
-def acting_patient(request):
-    """The list patient the logged-in person acts for now: for the time being, themselves."""
-    patient = listed_patient(request.user.national_id) if request.user.is_authenticated else None
+def acting_patient(actor: Actor):
+    """The list patient the actor acts for now: for the time being, themselves."""
+    patient = listed_patient(actor.user.national_id) if actor.user is not None else None
     if patient is None:
         raise PermissionDenied
     return patient

@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eportal.accounts.forms import PortalForm
 from eportal.clinic.models import Practitioner
+from eportal.web.forms import PortalForm
 
 DAYS_AROUND_TODAY = 5 * 366
 

@@ -6,11 +6,8 @@ Showing patients on a day list is a read of their data, and is audited per patie
 """
 
 import datetime
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,24 +19,9 @@ from django.views.decorators.http import require_POST
 from eportal.audit.services import record_events_for
 from eportal.booking import selectors, services
 from eportal.booking.models import Appointment, Slot
+from eportal.web.decorators import staff_required
 
 from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
-
-
-def staff_required(permission: str):
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            user = request.user
-            if not (user.is_authenticated and user.is_staff and user.is_verified()):
-                return redirect_to_login(request.get_full_path(), reverse("accounts:staff-login"))
-            if not user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _audit_read(request, action: str, patients, **details) -> None:
@@ -47,9 +29,8 @@ def _audit_read(request, action: str, patients, **details) -> None:
     record_events_for(
         action,
         subjects=[patient.national_id for patient in patients],
-        actor=f"staff:{request.user.pk}",
-        actor_user=request.user,
-        request=request,
+        actor=request.actor,
+        role="staff",
         details=details,
     )
 
@@ -145,7 +126,7 @@ def cancel(request, appointment_id):
     back = _day_list_url(appointment.slot.practitioner_id, timezone.localdate(appointment.slot.starts_at))
     if request.method == "POST":
         try:
-            services.cancel_for_clinic(appointment_id=appointment.pk, staff_user=request.user, request=request)
+            services.cancel_for_clinic(actor=request.actor, appointment_id=appointment.pk)
         except services.BookingError as exc:
             messages.error(request, str(exc))
         else:
@@ -162,7 +143,7 @@ def block_slot(request, slot_id, blocked):
     if slot is None:
         raise Http404
     try:
-        services.set_slot_blocked(slot_id=slot.pk, blocked=blocked, staff_user=request.user, request=request)
+        services.set_slot_blocked(actor=request.actor, slot_id=slot.pk, blocked=blocked)
     except services.BookingError as exc:
         messages.error(request, str(exc))
     else:

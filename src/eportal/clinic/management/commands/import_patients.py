@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from eportal.clinic.importer import import_patients
+from eportal.core.actor import system_actor
 
 
 def _terminal_progress(done: int, total: int) -> None:
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(_("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from None
         progress = _terminal_progress if sys.stderr.isatty() else None
-        report = import_patients(data=data, actor=f"cli:{getpass.getuser()}", progress=progress)
+        report = import_patients(data=data, actor=system_actor(operator=getpass.getuser()), progress=progress)
         for error in report.errors:
             self.stderr.write(str(error))
         if not report.ok:

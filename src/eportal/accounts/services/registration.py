@@ -1,0 +1,120 @@
+"""Registration («Mine opplysninger», OPPRETT NY BRUKER), activation by e-mail link, and a new link."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from eportal.audit.services import record_event
+from eportal.clinic.selectors import get_clinic, listed_patient, registered_mobiles
+from eportal.core.actor import Actor
+from eportal.core.throttle import throttled
+from eportal.notifications.services import queue_email
+
+from ..errors import AccountError
+from ..links import link
+from ..models import User
+from ..selectors import account_of
+from ..tokens import activation_token
+
+
+def bad_link() -> AccountError:
+    """The one answer to a link that does not work, whatever the reason."""
+    return AccountError(_("The link has been used, has expired or is not complete."), code="bad_link")
+
+
+def send_activation(site_root: str, user: User) -> None:
+    clinic = get_clinic().name
+    queue_email(
+        to=user.email,
+        subject=_("Activate your user in the e-portal of %(clinic)s") % {"clinic": clinic},
+        body=_(
+            "Hello,\n\nClick the link to activate your user of the e-portal of %(clinic)s:\n%(link)s\n\n"
+            "The link works once and for 48 hours. If you did not ask for this, ignore this e-mail."
+        )
+        % {"clinic": clinic, "link": link(site_root, "accounts:activate", user, activation_token)},
+    )
+
+
+@transaction.atomic
+def register_account(*, actor: Actor, national_id: str, email: str, mobile: str, password: str) -> None:
+    """Create an inactive account and send the activation link, if the person is on the list and the
+    mobile is the one the clinic registered. The caller shows the same page whatever happened."""
+    hashed = make_password(password)  # on every path, so the answer takes as long whatever happened
+    if throttled(actor, "registration", limit=20, seconds=3600):
+        return  # a flood of e-mails from one address is dropped; the page says the same
+    patient = listed_patient(national_id)
+    existing = account_of(national_id)
+    if patient is None:
+        record_event("registration_not_on_list", actor=actor)
+        return
+    if mobile not in registered_mobiles(patient):
+        record_event("registration_mobile_mismatch", actor=actor, subject_national_id=national_id)
+        if patient.email:
+            queue_email(
+                to=patient.email,
+                subject=_("About your registration in the e-portal"),
+                body=_(
+                    "Someone tried to create a user in the e-portal of %(clinic)s with your personal number, "
+                    "but the mobile number did not match the one registered with us. If it was you, contact "
+                    "the clinic to check your mobile number."
+                )
+                % {"clinic": get_clinic().name},
+            )
+        return
+    if existing is not None and existing.is_active:
+        record_event("registration_existing_account", actor=actor, subject_national_id=national_id)
+        queue_email(
+            to=existing.email,
+            subject=_("You already have a user in the e-portal"),
+            body=_(
+                "Someone tried to create a new user in the e-portal of %(clinic)s with your personal number. "
+                "You already have a user. If you have forgotten your password, use “Hjelp til innlogging” on "
+                "the login page."
+            )
+            % {"clinic": get_clinic().name},
+        )
+        return
+    # A pending, never activated account is replaced: an old or mistyped registration blocks nobody.
+    user = existing or User(username=national_id, national_id=national_id)
+    user.email, user.password, user.is_active = email, hashed, False
+    user.consent_version, user.consent_given_at = settings.EPORTAL_CONSENT_VERSION, timezone.now()
+    user.save()
+    record_event("account_created", actor=actor.acting_as(user), subject_national_id=national_id)
+    send_activation(actor.site_root, user)
+
+
+def activation_link_works(user: User | None, token: str) -> bool:
+    """The one check of an activation link: an inactive account, and a token made for its state now."""
+    return user is not None and not user.is_active and activation_token.check(user, token)
+
+
+@transaction.atomic
+def activate_account(*, actor: Actor, user: User | None, token: str) -> User:
+    if not activation_link_works(user, token):
+        raise bad_link()
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record_event("account_activated", actor=actor.acting_as(user), subject_national_id=user.national_id)
+    return user
+
+
+def resend_activation(*, actor: Actor, national_id: str, email: str) -> None:
+    """Ask for a new activation link. The lookup runs in the worker, so the answer is the same, as fast,
+    whether or not an account exists; a flood from one address or for one number is dropped."""
+    if throttled(actor, "activation", limit=10, seconds=3600) or throttled(
+        actor, "activation-number", limit=3, seconds=3600, key=national_id
+    ):
+        return
+    send_new_activation_link.enqueue(national_id=national_id, email=email, base_url=actor.site_root)
+
+
+@task()
+@transaction.atomic
+def send_new_activation_link(*, national_id: str, email: str, base_url: str) -> None:
+    """The worker's half: a new link, if an inactive account has this number and e-mail."""
+    user = account_of(national_id, active=False)
+    if user is not None and user.email.casefold() == email.casefold():
+        send_activation(base_url, user)

@@ -1,0 +1,79 @@
+"""Sending one SMS now: every SMS passes the caps against pumping and is written to the ledger with its price."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .backends import SmsNotSent
+from .models import SendingLock, SmsLedgerEntry
+
+
+class SmsLimitReached(SmsNotSent):
+    """Too many SMS for this account, this address or the whole portal; str() is for the user."""
+
+    code = "sms_limit"
+
+
+def sms_backend():
+    return import_string(settings.EPORTAL_SMS_BACKEND)()
+
+
+def _check_caps(*, user, ip: str | None, purpose: str) -> None:
+    """The caps against SMS pumping. Per account, login codes and notices are counted apart: notices
+    (booking, reminder, an earlier time held for the patient) are not under the 15-minute cap, which is for
+    codes, and never use up the codes' day cap, so a patient offered earlier times all day can still log
+    in. The address and global caps count every SMS."""
+    now = timezone.now()
+    quarter, day = now - datetime.timedelta(minutes=15), now - datetime.timedelta(days=1)
+    ledger = SmsLedgerEntry.objects
+    limits = [(ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
+    notice = purpose == SmsLedgerEntry.Purpose.NOTICE
+    if user is not None:
+        same_kind = Q(purpose=SmsLedgerEntry.Purpose.NOTICE)
+        own = ledger.filter(same_kind if notice else ~same_kind, user=user)
+        limits.append((own.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
+        if not notice:
+            limits.append((own.filter(created_at__gte=quarter), settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
+    if ip:
+        limits += [
+            (ledger.filter(ip=ip, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_IP_15MIN),
+            (ledger.filter(ip=ip, created_at__gte=day), settings.EPORTAL_SMS_CAP_IP_DAY),
+        ]
+    for queryset, limit in limits:
+        if queryset.count() >= limit:
+            raise SmsLimitReached(_("Too many SMS have been sent. Wait a while and try again, or use BankID."))
+
+
+def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None) -> SmsLedgerEntry:
+    """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails.
+    `ip` is the network the request came from (Actor.network), for the address caps.
+
+    The caps are checked and the ledger row written in one transaction that holds the SMS lock's row;
+    the provider is called after it commits."""
+    with transaction.atomic():
+        SendingLock.objects.get_or_create(name="sms")
+        list(SendingLock.objects.select_for_update().filter(name="sms"))
+        _check_caps(user=user, ip=ip, purpose=purpose)
+        entry = SmsLedgerEntry.objects.create(
+            purpose=purpose,
+            recipient=to,
+            user=user,
+            ip=ip or None,
+            price_nok=Decimal(settings.EPORTAL_SMS_PRICE_NOK),
+            status=SmsLedgerEntry.Status.SENDING,
+        )
+    try:
+        entry.provider_id = sms_backend().send(to=to, text=text)
+        entry.status = SmsLedgerEntry.Status.SENT
+    except SmsNotSent:
+        entry.status, entry.price_nok = SmsLedgerEntry.Status.FAILED, Decimal(0)
+        entry.save(update_fields=["status", "price_nok"])
+        raise
+    entry.save(update_fields=["status", "provider_id"])
+    return entry

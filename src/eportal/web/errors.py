@@ -1,0 +1,33 @@
+"""How the web shows a refusal (core.errors.UserError): one status per error code, in one place."""
+
+from django.shortcuts import render
+
+from eportal.core.errors import UserError
+
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "forbidden": 403,
+    "locked_out": 429,
+    "provider_unavailable": 503,
+    "bankid_not_configured": 503,
+}
+
+
+def error_status(error) -> int:
+    """The HTTP status of a page that shows `error` (a UserError, or any message: 400)."""
+    return STATUS_BY_CODE.get(getattr(error, "code", ""), 400)
+
+
+class UserErrorMiddleware:
+    """A UserError no view caught becomes a page with its Norwegian message, never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UserError):
+            return render(request, "error.html", {"error": exception}, status=error_status(exception))
+        return None
