@@ -17,10 +17,11 @@ import pytest
 from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
 from eportal.identity.national_id import parse_national_id
+from tests.helpers import SOURCE_DIR
 
 
 def eportal(*args, env=None, cwd=None, timeout=60):
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": SOURCE_DIR}
     return subprocess.run(
         [sys.executable, "-m", "eportal.cli", *args],
         env={**base, **(env or {})},
@@ -129,6 +130,7 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
+        "PYTHONPATH": SOURCE_DIR,
         "PYTHONUNBUFFERED": "1",
         "EPORTAL_DEMO_OIDC_PORT": str(provider_port),
     }
