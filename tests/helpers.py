@@ -2,6 +2,7 @@
 
 import re
 import threading
+from pathlib import Path
 
 from django.core import mail
 from django.db import connection
@@ -10,8 +11,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+import eportal
 from eportal.clinic.demo import STAFF_PASSWORD
 from eportal.notifications import backends
+
+# Where the eportal under test is imported from: the `eportal` command started in a subprocess gets it as
+# PYTHONPATH, so that it runs this code even where the installed package points at another checkout.
+SOURCE_DIR = str(Path(eportal.__file__).resolve().parent.parent)
 
 
 def run_tasks() -> None:

@@ -15,6 +15,7 @@ from eportal.clinic.importer import import_patients
 from eportal.clinic.models import ListPatient
 from eportal.core.actor import system_actor
 from tests import factories
+from tests.helpers import SOURCE_DIR
 
 HEADER = "fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr"
 TODAY = datetime.date(2026, 11, 25)
@@ -227,7 +228,7 @@ def test_cli_imports_and_exits_non_zero_on_a_bad_file(tmp_path, gps):
 def test_eportal_command_reports_bad_lines_in_norwegian(tmp_path):
     bad = tmp_path / "feil.csv"
     bad.write_bytes(csv_bytes("12345678901;Kari;Nordmann;91234567;;9100011"))
-    env = {"EPORTAL_ENV": "demo", "EPORTAL_DATA_DIR": str(tmp_path), "PATH": ""}
+    env = {"EPORTAL_ENV": "demo", "EPORTAL_DATA_DIR": str(tmp_path), "PATH": "", "PYTHONPATH": SOURCE_DIR}
     migrate = subprocess.run(
         [sys.executable, "-m", "eportal.cli", "migrate", "-v0"], env=env, capture_output=True, text=True
     )

@@ -10,17 +10,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.environment import env_bool, env_float, env_hours_range, env_int, env_nok
 from eportal.identity.national_id import parse_national_id
+from tests.helpers import SOURCE_DIR
 
 
 def eportal(*args, env=None, cwd=None, timeout=60):
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": SOURCE_DIR}
     return subprocess.run(
         [sys.executable, "-m", "eportal.cli", *args],
         env={**base, **(env or {})},
@@ -84,6 +88,121 @@ def test_unknown_mode_is_refused(tmp_path):
     assert result.returncode == 2 and "EPORTAL_ENV" in result.stderr
 
 
+PRODUCTION_ENV = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "portal.example"}
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "expected"),
+    [
+        ("check", "EPORTAL_SMS_CAP_IP_DAY", "ten", "a whole number of at least 1"),
+        ("check", "EPORTAL_SMS_CAP_ACCOUNT_15MIN", "0", "a whole number of at least 1"),
+        ("check", "EPORTAL_CANCEL_DEADLINE_HOURS", "-3", "a whole number of at least 0"),
+        ("check", "EPORTAL_BOOKING_HORIZON_DAYS", "2.5", "a whole number from 1 to 366"),
+        ("check", "EPORTAL_OIDC_TIMEOUT_SECONDS", "abc", "a number of at least 0.1"),
+        ("check", "EPORTAL_OIDC_TIMEOUT_SECONDS", "inf", "a number of at least 0.1"),
+        ("check", "EPORTAL_WAITLIST_QUIET_HOURS", "22", "two hours FROM-TO, each 0-23 (e.g. 22-7, or 0-0 for none)"),
+        ("check", "EPORTAL_WAITLIST_QUIET_HOURS", "22-24", "two hours FROM-TO, each 0-23"),
+        ("check", "EPORTAL_SMS_PRICE_NOK", "1,50", "an amount in NOK of at most 9999 (e.g. 400 or 1.25)"),
+        ("check", "EPORTAL_NO_SHOW_FEE_NOK", "400 kr", "an amount in NOK (e.g. 400 or 1.25)"),
+        ("check", "EPORTAL_BEHIND_PROXY", "yse", "1/0, true/false, yes/no, on/off or ja/nei"),
+        ("check", "EPORTAL_ALLOW_SYNTHETIC_IDS", "maybe", "1/0, true/false, yes/no, on/off or ja/nei"),
+        ("check", "EPORTAL_LOG_LEVEL", "verbose", "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ("check", "EMAIL_PORT", "smtp", "a whole number from 1 to 65535"),
+        ("serve", "EPORTAL_WORKERS", "many", "a whole number of at least 1"),
+        ("demo", "EPORTAL_PORT", "http", "a whole number from 1 to 65535"),
+    ],
+)
+def test_a_malformed_setting_stops_the_command_naming_the_variable(tmp_path, command, variable, value, expected):
+    env = {**PRODUCTION_ENV, "EPORTAL_DATA_DIR": str(tmp_path), variable: value}
+    result = eportal(command, env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"eportal: {variable} must be {expected}" in result.stderr
+    assert f"not {value!r}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "(22, 7) 1 400 10.0 False False INFO"),
+        (
+            {
+                "EPORTAL_WAITLIST_QUIET_HOURS": "0-0",
+                "EPORTAL_SMS_PRICE_NOK": "1.25",
+                "EPORTAL_NO_SHOW_FEE_NOK": "0",
+                "EPORTAL_OIDC_TIMEOUT_SECONDS": "2.5",
+                "EPORTAL_BOOKING_ANY_PRACTITIONER": "Ja",
+                "EPORTAL_BEHIND_PROXY": "on",
+                "EPORTAL_LOG_LEVEL": "warning",
+            },
+            "(0, 0) 1.25 0 2.5 True True WARNING",
+        ),
+        (
+            {"EPORTAL_WAITLIST_QUIET_HOURS": " 23 - 6 ", "EPORTAL_BOOKING_ANY_PRACTITIONER": "nei"},
+            "(23, 6) 1 400 10.0 False False INFO",
+        ),
+    ],
+    ids=["defaults", "documented-values", "spaces-and-nei"],
+)
+def test_the_documented_values_are_accepted(tmp_path, env, expected):
+    code = (
+        "from django.conf import settings as s; print(s.EPORTAL_WAITLIST_QUIET_HOURS, s.EPORTAL_SMS_PRICE_NOK, "
+        "s.EPORTAL_NO_SHOW_FEE_NOK, s.EPORTAL_OIDC_TIMEOUT_SECONDS, s.EPORTAL_BOOKING_ANY_PRACTITIONER, "
+        "bool(s.SECURE_PROXY_SSL_HEADER), s.LOGGING['root']['level'])"
+    )
+    result = eportal("shell", "-c", code, env={**PRODUCTION_ENV, "EPORTAL_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "expected"),
+    [
+        (lambda: env_bool("X", False), "TRUE", True),
+        (lambda: env_bool("X", True), "Off", False),
+        (lambda: env_bool("X", True), "nei", False),
+        (lambda: env_bool("X", True), "", True),
+        (lambda: env_int("X", 3, minimum=1), " 7 ", 7),
+        (lambda: env_int("X", 3, minimum=1), "", 3),
+        (lambda: env_int("X", 3, minimum=0, maximum=5), "5", 5),
+        (lambda: env_float("X", 10.0, minimum=0.1), "0.1", 0.1),
+        (lambda: env_nok("X", "1"), "12.50", Decimal("12.50")),
+        (lambda: env_nok("X", "1"), "", Decimal("1")),
+        (lambda: env_hours_range("X", (22, 7)), "0-0", (0, 0)),
+        (lambda: env_hours_range("X", (22, 7)), "23-0", (23, 0)),
+        (lambda: env_hours_range("X", (22, 7)), "", (22, 7)),
+    ],
+)
+def test_environment_helpers_read_good_values(monkeypatch, read, value, expected):
+    monkeypatch.setenv("X", value)
+    assert read() == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "value"),
+    [
+        (lambda: env_bool("X", False), "enabled"),
+        (lambda: env_bool("X", False), "2"),
+        (lambda: env_int("X", 3, minimum=1), "0"),
+        (lambda: env_int("X", 3, minimum=0, maximum=5), "6"),
+        (lambda: env_int("X", 3), "3.0"),
+        (lambda: env_float("X", 10.0, minimum=0.1), "0"),
+        (lambda: env_float("X", 10.0), "nan"),
+        (lambda: env_nok("X", "1"), "-1"),
+        (lambda: env_nok("X", "1"), "1.255"),
+        (lambda: env_nok("X", "1"), "1e3"),
+        (lambda: env_nok("X", "1", maximum=9999), "10000"),
+        (lambda: env_hours_range("X", (22, 7)), "22:00-07:00"),
+        (lambda: env_hours_range("X", (22, 7)), "7-24"),
+        (lambda: env_hours_range("X", (22, 7)), "22-7-1"),
+    ],
+)
+def test_environment_helpers_refuse_malformed_values_naming_the_variable(monkeypatch, read, value):
+    monkeypatch.setenv("X", value)
+    with pytest.raises(ImproperlyConfigured, match=rf"^X must be .*, not {re.escape(repr(value))}$"):
+        read()
+
+
 def test_help_lists_the_commands():
     result = eportal("--help")
     for command in ["demo", "serve", "worker", "seed-demo", "import-patients"]:
@@ -129,6 +248,7 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
+        "PYTHONPATH": SOURCE_DIR,
         "PYTHONUNBUFFERED": "1",
         "EPORTAL_DEMO_OIDC_PORT": str(provider_port),
     }

@@ -12,8 +12,14 @@ import os
 import signal
 import subprocess
 import sys
+from typing import NoReturn
 
 DEMO_DATA_DIR = "eportal-demo"
+
+
+def _refuse(message: object) -> NoReturn:
+    print(f"eportal: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _setup_django() -> None:
@@ -27,12 +33,23 @@ def _setup_django() -> None:
     try:
         django.setup()
     except ImproperlyConfigured as exc:
-        print(f"eportal: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _refuse(exc)
     from django.conf import settings
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def _env_int(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    """A number the command reads itself (some before Django's settings exist), refused like a bad setting."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from eportal.environment import env_int
+
+    try:
+        return env_int(name, default, minimum=minimum, maximum=maximum)
+    except ImproperlyConfigured as exc:
+        _refuse(exc)
 
 
 def _demo(args: list[str]) -> None:
@@ -40,13 +57,13 @@ def _demo(args: list[str]) -> None:
 
     parser = argparse.ArgumentParser(prog="eportal demo")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("EPORTAL_PORT", "8000")))
+    parser.add_argument("--port", type=int, default=_env_int("EPORTAL_PORT", 8000, minimum=1, maximum=65535))
     options = parser.parse_args(args)
     os.environ["EPORTAL_ENV"] = "demo"
     os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
     os.environ.setdefault("EPORTAL_PUBLIC_URL", f"http://{options.host}:{options.port}/")
     # BankID in the demo: a real OpenID Connect provider on loopback, started in this process.
-    provider_port = int(os.environ.get("EPORTAL_DEMO_OIDC_PORT", str(options.port + 1)))
+    provider_port = _env_int("EPORTAL_DEMO_OIDC_PORT", options.port + 1, minimum=1, maximum=65535)
     os.environ.setdefault(
         "EPORTAL_OIDC_DISCOVERY_URL", f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration"
     )
@@ -91,10 +108,9 @@ def _serve(args: list[str]) -> None:
     from django.conf import settings
 
     if not settings.ALLOWED_HOSTS:
-        print("eportal: set ALLOWED_HOSTS (comma-separated host names) before serving.", file=sys.stderr)
-        raise SystemExit(2)
+        _refuse("set ALLOWED_HOSTS (comma-separated host names) before serving.")
     bind = os.environ.get("EPORTAL_BIND", "127.0.0.1:8000")
-    workers = os.environ.get("EPORTAL_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+    workers = str(_env_int("EPORTAL_WORKERS", 2 * (os.cpu_count() or 1) + 1, minimum=1))
     command = [sys.executable, "-m", "gunicorn", "eportal.wsgi:application", "--bind", bind]
     command += [
         "--workers",

@@ -3,37 +3,33 @@
 EPORTAL_ENV selects the kind of run: "production" (the default), "demo" (`eportal demo`) or
 "test" (the test suite). Only the demo runs with DEBUG, and only production insists on a real
 SECRET_KEY, since an unset key would let anyone forge sessions and links.
+
+Every variable is read through eportal.environment: a malformed number, range, yes/no or choice stops
+start-up with a message naming the variable, rather than failing later in the middle of a request.
 """
 
 import datetime
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from eportal.environment import (
+    env,
+    env_bool,
+    env_choice,
+    env_float,
+    env_hours_range,
+    env_int,
+    env_list,
+    env_nok,
+)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = env(name)
-    if not value:
-        return default
-    return value.lower() in {"1", "true", "yes", "on", "ja"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-EPORTAL_ENV = env("EPORTAL_ENV", "production")
-if EPORTAL_ENV not in {"production", "demo", "test"}:
-    raise ImproperlyConfigured(f"EPORTAL_ENV must be production, demo or test, not {EPORTAL_ENV!r}")
+EPORTAL_ENV = env_choice("EPORTAL_ENV", "production", ["production", "demo", "test"])
 DEMO = EPORTAL_ENV == "demo"
 TESTING = EPORTAL_ENV == "test"
 PRODUCTION = EPORTAL_ENV == "production"
@@ -49,7 +45,7 @@ if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or len(SECRET
     )
 SECRET_KEY = SECRET_KEY or DEMO_SECRET_KEY
 
-DEBUG = DEMO and env_bool("EPORTAL_DEBUG", True)
+DEBUG = env_bool("EPORTAL_DEBUG", True) and DEMO  # read in every mode, so that a typo is seen
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -174,26 +170,26 @@ EPORTAL_CODE_MAX_TRIES = 5
 EPORTAL_CODE_ACCOUNT_FAILURE_LIMIT = 50
 EPORTAL_ACTIVATION_LINK_SECONDS = 48 * 60 * 60
 EPORTAL_RESET_LINK_SECONDS = 60 * 60
-EPORTAL_SMS_CAP_ACCOUNT_15MIN = int(env("EPORTAL_SMS_CAP_ACCOUNT_15MIN", "3"))
-EPORTAL_SMS_CAP_ACCOUNT_DAY = int(env("EPORTAL_SMS_CAP_ACCOUNT_DAY", "10"))
-EPORTAL_SMS_CAP_IP_15MIN = int(env("EPORTAL_SMS_CAP_IP_15MIN", "10"))
-EPORTAL_SMS_CAP_IP_DAY = int(env("EPORTAL_SMS_CAP_IP_DAY", "50"))
-EPORTAL_SMS_CAP_GLOBAL_DAY = int(env("EPORTAL_SMS_CAP_GLOBAL_DAY", "5000"))
+EPORTAL_SMS_CAP_ACCOUNT_15MIN = env_int("EPORTAL_SMS_CAP_ACCOUNT_15MIN", 3, minimum=1)
+EPORTAL_SMS_CAP_ACCOUNT_DAY = env_int("EPORTAL_SMS_CAP_ACCOUNT_DAY", 10, minimum=1)
+EPORTAL_SMS_CAP_IP_15MIN = env_int("EPORTAL_SMS_CAP_IP_15MIN", 10, minimum=1)
+EPORTAL_SMS_CAP_IP_DAY = env_int("EPORTAL_SMS_CAP_IP_DAY", 50, minimum=1)
+EPORTAL_SMS_CAP_GLOBAL_DAY = env_int("EPORTAL_SMS_CAP_GLOBAL_DAY", 5000, minimum=1)
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
 
 # Booking (issue 5): how far ahead slots are made, how many future online bookings a patient may
 # hold, and the cancellation deadline before which a patient may cancel online.
-EPORTAL_BOOKING_HORIZON_DAYS = int(env("EPORTAL_BOOKING_HORIZON_DAYS", "56"))
-EPORTAL_BOOKING_MAX_FUTURE = int(env("EPORTAL_BOOKING_MAX_FUTURE", "2"))
-EPORTAL_CANCEL_DEADLINE_HOURS = int(env("EPORTAL_CANCEL_DEADLINE_HOURS", "24"))
+EPORTAL_BOOKING_HORIZON_DAYS = env_int("EPORTAL_BOOKING_HORIZON_DAYS", 56, minimum=1, maximum=366)
+EPORTAL_BOOKING_MAX_FUTURE = env_int("EPORTAL_BOOKING_MAX_FUTURE", 2, minimum=1)
+EPORTAL_CANCEL_DEADLINE_HOURS = env_int("EPORTAL_CANCEL_DEADLINE_HOURS", 24, minimum=0)
 EPORTAL_BOOKING_ANY_PRACTITIONER = env_bool("EPORTAL_BOOKING_ANY_PRACTITIONER", False)
-EPORTAL_NO_SHOW_FEE_NOK = env("EPORTAL_NO_SHOW_FEE_NOK", "400")
-EPORTAL_REMINDER_HOURS = int(env("EPORTAL_REMINDER_HOURS", "48"))
+EPORTAL_NO_SHOW_FEE_NOK = env_nok("EPORTAL_NO_SHOW_FEE_NOK", "400")
+EPORTAL_REMINDER_HOURS = env_int("EPORTAL_REMINDER_HOURS", 48, minimum=1)
 # «Gi meg beskjed om en tidligere time»: how long a freed time is held for the patient it is offered to.
-EPORTAL_WAITLIST_HOLD_MINUTES = int(env("EPORTAL_WAITLIST_HOLD_MINUTES", "60"))
+EPORTAL_WAITLIST_HOLD_MINUTES = env_int("EPORTAL_WAITLIST_HOLD_MINUTES", 60, minimum=1)
 # No offers (no SMS) from 22 to 07, Oslo time; times freed at night are offered by `booking-jobs` after.
-EPORTAL_WAITLIST_QUIET_HOURS = tuple(int(hour) for hour in env("EPORTAL_WAITLIST_QUIET_HOURS", "22-7").split("-"))
+EPORTAL_WAITLIST_QUIET_HOURS = env_hours_range("EPORTAL_WAITLIST_QUIET_HOURS", (22, 7))
 # The portal's address, for links in messages sent by background jobs (no request to read it from).
 EPORTAL_PUBLIC_URL = env(
     "EPORTAL_PUBLIC_URL",
@@ -201,9 +197,7 @@ EPORTAL_PUBLIC_URL = env(
 )
 
 # BankID / ID-porten through OpenID Connect (README: "BankID"). Unset discovery URL: BankID is off.
-EPORTAL_OIDC_PRESET = env("EPORTAL_OIDC_PRESET", "bankid")
-if EPORTAL_OIDC_PRESET not in {"bankid", "idporten"}:
-    raise ImproperlyConfigured(f"EPORTAL_OIDC_PRESET must be bankid or idporten, not {EPORTAL_OIDC_PRESET!r}")
+EPORTAL_OIDC_PRESET = env_choice("EPORTAL_OIDC_PRESET", "bankid", ["bankid", "idporten"])
 EPORTAL_OIDC_DISCOVERY_URL = env("EPORTAL_OIDC_DISCOVERY_URL")
 EPORTAL_OIDC_CLIENT_ID = env("EPORTAL_OIDC_CLIENT_ID")
 EPORTAL_OIDC_CLIENT_SECRET = env("EPORTAL_OIDC_CLIENT_SECRET")
@@ -211,7 +205,7 @@ EPORTAL_OIDC_PRIVATE_KEY_FILE = env("EPORTAL_OIDC_PRIVATE_KEY_FILE")
 EPORTAL_OIDC_SCOPES = env("EPORTAL_OIDC_SCOPES")
 EPORTAL_OIDC_NATIONAL_ID_CLAIM = env("EPORTAL_OIDC_NATIONAL_ID_CLAIM")
 EPORTAL_OIDC_ALGORITHMS = env_list("EPORTAL_OIDC_ALGORITHMS", "RS256,PS256,ES256")
-EPORTAL_OIDC_TIMEOUT_SECONDS = float(env("EPORTAL_OIDC_TIMEOUT_SECONDS", "10"))
+EPORTAL_OIDC_TIMEOUT_SECONDS = env_float("EPORTAL_OIDC_TIMEOUT_SECONDS", 10.0, minimum=0.1)
 
 # Wrong passwords: 10 from one address, or 10 for one personnummer from one address, lock that key for
 # 15 minutes, and tries during a lockout do not prolong it. A personnummer is never locked for every
@@ -288,7 +282,7 @@ EPORTAL_CLINIC_PHONE = env("EPORTAL_CLINIC_PHONE")
 EPORTAL_CLINIC_EMAIL = env("EPORTAL_CLINIC_EMAIL")
 
 # Outgoing messages. The demo prints them and keeps them for the outbox page; tests keep them in memory.
-EPORTAL_SMS_PRICE_NOK = env("EPORTAL_SMS_PRICE_NOK", "1")
+EPORTAL_SMS_PRICE_NOK = env_nok("EPORTAL_SMS_PRICE_NOK", "1", maximum=9999)  # the ledger holds 9999.99 at most
 EPORTAL_SMS_BACKEND = env(
     "EPORTAL_SMS_BACKEND",
     {
@@ -312,7 +306,7 @@ EMAIL_BACKEND = env(
     }.get(EPORTAL_ENV, "django.core.mail.backends.smtp.EmailBackend"),
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -320,12 +314,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "eportal@localhost")
 # The demo outbox page shows every SMS and e-mail; it exists only in the demo.
 EPORTAL_DEMO_OUTBOX = DEMO
 
+EPORTAL_LOG_LEVEL = env_choice("EPORTAL_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("EPORTAL_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": EPORTAL_LOG_LEVEL},
     # django-axes would log the username, which for patients is the fødselsnummer.
     "loggers": {"axes": {"level": "ERROR"}},
 }
