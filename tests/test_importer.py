@@ -3,6 +3,7 @@
 import datetime
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +11,7 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import eportal
 from eportal.audit.models import AuditEvent
 from eportal.clinic.importer import import_patients
 from eportal.clinic.models import ListPatient
@@ -226,7 +228,9 @@ def test_cli_imports_and_exits_non_zero_on_a_bad_file(tmp_path, gps):
 def test_eportal_command_reports_bad_lines_in_norwegian(tmp_path):
     bad = tmp_path / "feil.csv"
     bad.write_bytes(csv_bytes("12345678901;Kari;Nordmann;91234567;;9100011"))
-    env = {"EPORTAL_ENV": "demo", "EPORTAL_DATA_DIR": str(tmp_path), "PATH": ""}
+    # The command runs the same eportal package as the tests, wherever that is imported from.
+    package_parent = str(Path(eportal.__file__).resolve().parent.parent)
+    env = {"EPORTAL_ENV": "demo", "EPORTAL_DATA_DIR": str(tmp_path), "PATH": "", "PYTHONPATH": package_parent}
     migrate = subprocess.run(
         [sys.executable, "-m", "eportal.cli", "migrate", "-v0"], env=env, capture_output=True, text=True
     )

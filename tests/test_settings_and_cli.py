@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
+import eportal as eportal_package
 from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
 from eportal.identity.national_id import parse_national_id
 
+# The command runs the same eportal package as the tests, wherever that is imported from.
+PACKAGE_PARENT = str(Path(eportal_package.__file__).resolve().parent.parent)
+
 
 def eportal(*args, env=None, cwd=None, timeout=60):
-    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": PACKAGE_PARENT}
     return subprocess.run(
         [sys.executable, "-m", "eportal.cli", *args],
         env={**base, **(env or {})},
@@ -129,6 +133,7 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
+        "PYTHONPATH": PACKAGE_PARENT,
         "PYTHONUNBUFFERED": "1",
         "EPORTAL_DEMO_OIDC_PORT": str(provider_port),
     }
