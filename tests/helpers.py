@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from eportal.clinic.demo import STAFF_PASSWORD
+from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.notifications import backends
 
 

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import path
 
-from eportal.accounts import assurance, demo_provider
+from eportal.accounts import assurance
 from eportal.accounts.models import AccountSession, User
 from eportal.audit.models import AuditEvent
+from eportal.demo import oidc_provider as demo_provider
 from tests import factories
 from tests.accounts_fixtures import log_in
 from tests.helpers import last_email_link

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import eportal as eportal_package
-from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.demo.clinic import seed_demo_clinic
 from eportal.identity.national_id import parse_national_id
 
 # The command runs the same eportal package as the tests, wherever that is imported from.
