@@ -169,8 +169,8 @@ def setup_command(options) -> None:
     from django.db.models import Count
 
     from eportal.accounts.models import User
-    from eportal.clinic.demo import seed_demo_clinic
     from eportal.clinic.models import Guardianship, ListPatient
+    from eportal.demo.clinic import seed_demo_clinic
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

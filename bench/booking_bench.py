@@ -9,7 +9,7 @@ bulk inserts (set-up, not measured):
     clinic         the demo clinic's row; 15 S GPs (with a patient list) and 2 S nurses
     patients       20,000 S synthetic list patients spread over the GPs; a third of them with an account
                    (one Argon2 hash made once, stored on every account, as auth_bench.py)
-    schedule       the demo appointment types and weekly schedule (eportal.booking.demo), slots made
+    schedule       the demo appointment types and weekly schedule (eportal.demo.schedule), slots made
                    with eportal.booking.services.generate_slots from PAST_DAYS back to FUTURE_DAYS ahead
     appointments   200,000 S past appointments (12 % cancelled) in past slots; future slots booked with
                    a chance falling from 95 % tomorrow to 10 % at the end (8 % of them cancelled, at
@@ -89,8 +89,8 @@ PAGES = {"slots": "free slots", "mine": "Mine timer", "bare_session": "bare, log
 
 
 def _practitioners(scale: int) -> None:
-    from eportal.clinic.demo import CLINIC
     from eportal.clinic.models import Clinic, Practitioner
+    from eportal.demo.clinic import CLINIC
 
     Clinic.objects.update_or_create(pk=Clinic.SINGLETON_ID, defaults=CLINIC)
     Practitioner.objects.bulk_create(
@@ -109,13 +109,13 @@ def _practitioners(scale: int) -> None:
 
 
 def _slots(today: datetime.date) -> float:
-    """The demo's appointment types and weekly schedule (eportal.booking.demo: TYPES, GP_DAY, NURSE_DAY) for
+    """The demo's appointment types and weekly schedule (eportal.demo.schedule: TYPES, GP_DAY, NURSE_DAY) for
     every practitioner, and their slots from PAST_DAYS back to FUTURE_DAYS ahead, made by generate_slots
     4 weeks at a time (it holds one call's slots in memory)."""
-    from eportal.booking.demo import GP_DAY, NURSE_DAY, TYPES
     from eportal.booking.models import AppointmentType, WeeklySchedule
     from eportal.booking.services import generate_slots
     from eportal.clinic.models import Practitioner
+    from eportal.demo.schedule import GP_DAY, NURSE_DAY, TYPES
 
     started = time.perf_counter()
     AppointmentType.objects.bulk_create(

@@ -25,7 +25,7 @@ from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
 
 HEADER = ("fodselsnummer", "fornavn", "etternavn", "mobil", "epost", "fastlege_hpr")
-# The GPs of the demo clinic (eportal.clinic.demo.PRACTITIONERS).
+# The GPs of the demo clinic (eportal.demo.clinic.PRACTITIONERS).
 DEFAULT_GP_HPR = ("9100011", "9100022", "9100033", "9100044", "9100055", "9100066")
 # Birth dates are drawn relative to a fixed day, so a seed gives the same file on any date.
 REFERENCE_DATE = datetime.date(2025, 1, 1)

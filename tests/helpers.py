@@ -12,7 +12,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 import eportal
-from eportal.clinic.demo import STAFF_PASSWORD
+from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.notifications import backends
 
 # Where the eportal under test is imported from: the `eportal` command started in a subprocess gets it as

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from eportal.accounts import demo_provider
+from eportal.demo import oidc_provider as demo_provider  # the name oidc_provider is the fixture below
 
 
 class Forger:

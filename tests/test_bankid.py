@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import path
 
-from eportal.accounts import demo_provider
 from eportal.accounts.models import AccountSession, User
 from eportal.audit.models import AuditEvent
 from eportal.core.actor import HIGH
+from eportal.demo import oidc_provider as demo_provider
 from eportal.web.decorators import requires_level
 from tests import factories
 from tests.accounts_fixtures import log_in

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Clinic
+from eportal.demo.clinic import seed_demo_clinic
 from tests import factories
 from tests.helpers import staff_login
 

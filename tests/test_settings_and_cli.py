@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from eportal.clinic.demo import seed_demo_clinic
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.demo.clinic import seed_demo_clinic
 from eportal.environment import env_bool, env_float, env_hours_range, env_int, env_nok
 from eportal.identity.national_id import parse_national_id
 from tests.helpers import SOURCE_DIR

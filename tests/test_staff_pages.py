@@ -13,8 +13,8 @@ from eportal.audit.models import AuditEvent
 from eportal.booking.models import Appointment, Slot
 from eportal.booking.selectors import local_day_bounds
 from eportal.booking.services import book_slot
-from eportal.clinic.demo import STAFF_PASSWORD
 from eportal.core.actor import system_actor
+from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.notifications import backends
 from tests import factories
 from tests.accounts_fixtures import register_and_activate

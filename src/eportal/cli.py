@@ -74,16 +74,16 @@ def _demo(args: list[str]) -> None:
     from django.core.management import call_command
     from django.utils.translation import gettext as _
 
-    from eportal.clinic.demo import demo_banner, seed_demo_clinic
     from eportal.clinic.models import ListPatient
+    from eportal.demo import oidc_provider
+    from eportal.demo.banner import demo_banner
+    from eportal.demo.clinic import seed_demo_clinic
 
     call_command("migrate", verbosity=0, interactive=False)
     if not ListPatient.objects.exists():
         print(_("Creating the demo clinic (takes a few seconds) ..."), flush=True)
         seed_demo_clinic()
-    from eportal.accounts import demo_provider
-
-    demo_provider.start_in_background(port=provider_port)
+    oidc_provider.start_in_background(port=provider_port)
     base_url = f"http://{options.host}:{options.port}"
     print(demo_banner(base_url), flush=True)
     # The background worker delivers e-mail notices (activation links ...) to the demo outbox.

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "eportal.staff",
     "eportal.notifications",
     "eportal.audit",
+    "eportal.demo",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,6 @@ from django.urls import include, path, reverse
 from django.utils.http import urlencode
 from django_otp.admin import OTPAdminSite
 
-from eportal.notifications.views import demo_outbox
-
 # Only staff who logged in with password and a TOTP code reach the admin.
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "eportal – personale"
@@ -27,5 +25,5 @@ urlpatterns = [
     path("", include("eportal.booking.urls")),
     path("", include("eportal.staff.urls")),
     path("personale/admin/", admin.site.urls),
-    path("demo/utboks/", demo_outbox, name="demo-outbox"),
+    path("", include("eportal.demo.urls")),
 ]

@@ -49,11 +49,11 @@ def clinic(transactional_db):
 
     Transactional tests empty the database after each test, so this runs per test; it is a handful of rows.
     """
-    from eportal.clinic import demo
     from eportal.clinic.models import Clinic, Practitioner
+    from eportal.demo.clinic import CLINIC, PRACTITIONERS
 
-    row, _ = Clinic.objects.update_or_create(pk=Clinic.SINGLETON_ID, defaults=demo.CLINIC)
-    for first, last, hpr, role in demo.PRACTITIONERS:
+    row, _ = Clinic.objects.update_or_create(pk=Clinic.SINGLETON_ID, defaults=CLINIC)
+    for first, last, hpr, role in PRACTITIONERS:
         Practitioner.objects.update_or_create(
             hpr_number=hpr,
             defaults={"first_name": first, "last_name": last, "role": role, "has_patient_list": role == "gp"},

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from eportal.accounts import demo_provider
 from eportal.accounts.models import User
+from eportal.demo import oidc_provider as demo_provider
 
 from .account_steps import h1, listed_patient, local_mobile, session_cookie
 

@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 from eportal.accounts.models import User
 from eportal.booking.models import Appointment
 from eportal.booking.services import book_slot
-from eportal.clinic.demo import STAFF_PASSWORD
 from eportal.core.actor import system_actor
+from eportal.demo.clinic import STAFF_PASSWORD
 from tests import factories
 from tests.helpers import current_totp
 

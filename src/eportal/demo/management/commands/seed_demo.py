@@ -1,7 +1,9 @@
+"""`eportal seed-demo`: seed the demo clinic alone (safe to run again)."""
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from eportal.clinic.demo import seed_demo_clinic
+from eportal.demo.clinic import seed_demo_clinic
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-"""The demo clinic, Gjerdrum legesenter, with synthetic patients. Deterministic, so the demo
-patients printed by `eportal demo` are the same on every machine."""
+"""The demo clinic, Gjerdrum legesenter: its practitioners, synthetic patients and families, and the
+staff user with its TOTP key. Deterministic, so the demo patients printed by `eportal demo` are the same
+on every machine."""
 
 import datetime
 import random
@@ -8,13 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from eportal.identity.mobile import InvalidMobile, display_mobile, parse_mobile
+from eportal.clinic.models import Clinic, Guardianship, ListPatient, Practitioner
+from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
 
-from .models import Clinic, Guardianship, ListPatient, Practitioner
+from .schedule import seed_booking
 
 REFERENCE_DATE = datetime.date(2026, 1, 1)
 LIST_SINCE = datetime.date(2020, 1, 1)
@@ -267,8 +268,6 @@ def seed_demo_clinic() -> dict[str, int]:
     if staff is None:
         staff = user_model.objects.create_superuser(STAFF_USERNAME, "", STAFF_PASSWORD)
     TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True})
-    from eportal.booking.demo import seed_booking
-
     seed_booking()
     return {
         "practitioners": Practitioner.objects.count(),
@@ -281,50 +280,3 @@ def featured_patients() -> list[ListPatient]:
     names = [(first, last) for first, last, _, _ in FEATURED]
     patients = {(p.first_name, p.last_name): p for p in ListPatient.objects.filter(last_name="Nordmann")}
     return [patients[name] for name in names if name in patients]
-
-
-def demo_banner(base_url: str) -> str:
-    lines = [
-        "",
-        "=" * 72,
-        "  "
-        + _("eportal demo: %(clinic)s runs at %(url)s") % {"clinic": Clinic.objects.get().name, "url": f"{base_url}/"},
-        "=" * 72,
-        "  " + _("Demo patients (synthetic national identity numbers, mobile registered at the clinic):"),
-        "  "
-        + _("Register at %(url)s with a number and its mobile; the e-mail and SMS codes are in the outbox.")
-        % {"url": f"{base_url}/registrer/"},
-    ]
-    mobile_label = _("mobile")
-    for patient in featured_patients():
-        role = _("child") if not patient.email else _("adult")
-        mobile = display_mobile(patient.mobile)
-        lines.append(f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})")
-    lines += [
-        "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
-        "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
-        "  " + _("Logged in: «Bestill time» and «Mine timer» are on Min side; the GPs have free times ahead."),
-        "  "
-        + _(
-            "Waiting list: book a later time, choose «Gi meg beskjed om en tidligere time» on «Mine timer», then "
-            "cancel an earlier booking with the same GP as staff («Avlys timen» on the day list); the SMS with "
-            "the link is in the outbox."
-        ),
-        "",
-        "  " + _("Outbox for SMS and e-mail in the demo: %(url)s") % {"url": f"{base_url}/demo/utboks/"},
-        "  "
-        + _("Staff pages (Dagsliste, Uke, Belegg, admin): %(url)s (user %(user)s, password %(password)s)")
-        % {"url": f"{base_url}/personale/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
-        "    "
-        + _("Code: add the key %(key)s to an authenticator app, or run: %(command)s")
-        % {
-            "key": STAFF_TOTP_KEY_BASE32,
-            "command": f"EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal demo-staff-code",
-        },
-        "  " + _("Import a patient list (CSV from the journal system) into the demo:"),
-        f"    EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal import-patients FIL.csv",
-        "  " + _("Stop with Ctrl+C."),
-        "=" * 72,
-        "",
-    ]
-    return "\n".join(lines)

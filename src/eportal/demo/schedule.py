@@ -1,4 +1,4 @@
-"""The demo clinic's appointment types and weekly schedule (issue 5's examples), and its slots."""
+"""The demo clinic's appointment types and weekly schedule, its slots, and other patients' bookings."""
 
 import datetime
 import random
@@ -6,10 +6,9 @@ import random
 from django.conf import settings
 from django.utils import timezone
 
+from eportal.booking.models import Appointment, AppointmentType, Slot, WeeklySchedule
+from eportal.booking.services import generate_slots
 from eportal.clinic.models import ListPatient, Practitioner
-
-from .models import Appointment, AppointmentType, Slot, WeeklySchedule
-from .services import generate_slots
 
 TYPES = [
     # name, minutes, role, online, reason required

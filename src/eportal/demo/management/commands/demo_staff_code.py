@@ -1,9 +1,11 @@
+"""`eportal demo-staff-code`: print the demo staff user's current TOTP code."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from eportal.clinic.demo import STAFF_USERNAME
+from eportal.demo.clinic import STAFF_USERNAME
 
 
 class Command(BaseCommand):

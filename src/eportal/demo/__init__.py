@@ -1,0 +1,1 @@
+"""The demo: Gjerdrum legesenter with synthetic patients, its BankID provider on loopback and its outbox page."""
