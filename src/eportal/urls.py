@@ -1,3 +1,5 @@
+"""The portal's addresses: each app's pages, the staff admin under /personale/admin/, and the demo's outbox."""
+
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path, reverse

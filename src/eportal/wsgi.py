@@ -1,3 +1,5 @@
+"""The WSGI application gunicorn serves (`eportal serve`); compiles the translations first."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,3 +1,5 @@
+"""The staff admin's view of portal users and their sessions."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 

@@ -1,3 +1,5 @@
+"""The accounts app: portal users, login, sessions; connects its signal handlers when Django starts."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

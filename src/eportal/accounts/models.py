@@ -1,3 +1,5 @@
+"""Portal users (patients and staff), one-time SMS codes, and the sessions a person can list and end."""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q

@@ -1,3 +1,5 @@
+"""The account pages' addresses, in Norwegian: login, registration, help with login, «Min side», BankID."""
+
 from django.urls import path
 
 from .views import bankid, login, my_page, password_reset, registration, staff

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from eportal.clinic.selectors import get_clinic
+
 # Django's list is of English passwords; these are common here too.
 NORWEGIAN_COMMON_PASSWORDS = {
     "passord",
@@ -72,8 +74,6 @@ class PersonalDataValidator:
         )
 
     def validate(self, password, user=None):
-        from eportal.clinic.selectors import get_clinic
-
         folded = password.casefold()
         words = [get_clinic().name]
         if user is not None:

@@ -1,3 +1,5 @@
+"""The audit log in the staff admin: read only, nothing added, changed or deleted."""
+
 from django.contrib import admin
 
 from .models import AuditEvent

@@ -1,3 +1,5 @@
+"""The audit event: one row per event, written once and never changed or deleted."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -1,3 +1,5 @@
+"""The staff admin's pages for appointment types, weekly schedules, absences, slots and appointments."""
+
 from django.contrib import admin
 
 from .models import Absence, Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule

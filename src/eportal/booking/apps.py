@@ -1,3 +1,5 @@
+"""The booking app: appointment types, schedules, slots, appointments and the waiting list."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The booking pages' form: the short reason for the appointment."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The booking pages' addresses: «Bestill time», «Mine timer», cancelling, calendar files, the waiting list."""
+
 from django.urls import path
 
 from . import views

@@ -1,3 +1,5 @@
+"""The staff admin's pages for the clinic, its practitioners, the patient list and guardianships."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 

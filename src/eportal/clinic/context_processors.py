@@ -1,3 +1,5 @@
+"""Template context every page needs: the clinic, for its name in the header."""
+
 from .selectors import get_clinic
 
 

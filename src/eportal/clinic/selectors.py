@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .models import Clinic
+from .models import Clinic, ListPatient
 
 
 def get_clinic() -> Clinic:
@@ -23,8 +23,6 @@ def get_clinic() -> Clinic:
 
 def listed_patient(national_id: str):
     """The patient with this number if they are on the clinic's list today, else None."""
-    from .models import ListPatient
-
     return ListPatient.objects.on_list().select_related("gp").filter(national_id=national_id).first()
 
 

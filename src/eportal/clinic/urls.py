@@ -1,3 +1,5 @@
+"""The public pages' addresses: the front page, «Om Klinikken» and «Hjelp»."""
+
 from django.urls import path
 
 from . import views

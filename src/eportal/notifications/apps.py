@@ -1,3 +1,5 @@
+"""The notifications app: SMS and e-mail backends, delivery jobs, caps and the SMS ledger."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The SMS ledger (every SMS with its price), the demo's outbox, and the lock that serialises SMS caps."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

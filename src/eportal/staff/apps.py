@@ -1,3 +1,5 @@
+"""The staff app: the clinic staff's workspace pages."""
+
 from django.apps import AppConfig
 
 

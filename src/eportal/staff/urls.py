@@ -1,3 +1,5 @@
+"""The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking."""
+
 from django.urls import path
 
 from . import views

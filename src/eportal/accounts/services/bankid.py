@@ -1,5 +1,5 @@
 """Login and first registration with BankID (or ID-porten): the person the provider identified, checked
-against the clinic's list."""
+against the clinic's list. Every refusal on the way is audited here."""
 
 from django.conf import settings
 from django.db import transaction
@@ -10,26 +10,35 @@ from eportal.audit.services import record_event
 from eportal.clinic.selectors import get_clinic, listed_patient, registered_mobiles
 from eportal.core.actor import Actor
 
+from .. import oidc
 from ..errors import AccountError
 from ..models import User
 from ..oidc import Identity, OidcError
 from ..selectors import account_of
 from .changes import send_email_confirmation
+from .sessions import record_failed_login
 
 
-def _refuse(actor: Actor, reason: str, message: str, user: User | None = None) -> OidcError:
-    record_event(
-        "login_failed",
-        actor=actor.acting_as(user) if user else actor,
-        details={"factor": "bankid", "reason": reason},
-    )
-    return OidcError(message, reason)
+def start_login(*, actor: Actor, redirect_uri: str, level: str, next_url: str) -> tuple[str, dict]:
+    """Where to send the browser, and the pending login the caller keeps for it (oidc.authorization_url).
+    A logged-in actor is stepping up."""
+    purpose = "step_up" if actor.is_authenticated else "login"
+    try:
+        return oidc.authorization_url(redirect_uri=redirect_uri, purpose=purpose, level=level, next_url=next_url)
+    except OidcError as exc:
+        record_failed_login(actor, factor="bankid", reason=exc.reason)
+        raise
 
 
-def bankid_login(*, actor: Actor, identity: Identity, step_up: bool) -> User | None:
-    """The account to log in for the person BankID identified, or None when they are listed but have no
+def complete_login(*, actor: Actor, pending: dict | None, params) -> tuple[Identity, User | None]:
+    """The person BankID identified and the account to log in, or None when they are listed but have no
     account yet (the caller then shows the short «Mine opplysninger»). A step-up must be the same person."""
-    if step_up and (actor.user is None or actor.user.national_id != identity.national_id):
+    try:
+        identity = oidc.complete(pending, params)
+    except OidcError as exc:
+        record_failed_login(actor, factor="bankid", reason=exc.reason)
+        raise
+    if pending["purpose"] == "step_up" and (actor.user is None or actor.user.national_id != identity.national_id):
         raise _refuse(
             actor, "step_up_other_person", _("You logged in with BankID as another person. Log in again."), actor.user
         )
@@ -38,14 +47,19 @@ def bankid_login(*, actor: Actor, identity: Identity, step_up: bool) -> User | N
     if user is not None and user.is_active:
         if not listed:
             raise _refuse(actor, "not_on_list", _("You are no longer on the clinic's list. Contact the clinic."), user)
-        return user
+        return identity, user
     if not listed:
         raise _refuse(
             actor,
             "not_on_list",
             _("Only patients whose GP is at %(clinic)s can create a user.") % {"clinic": get_clinic().name},
         )
-    return None
+    return identity, None
+
+
+def _refuse(actor: Actor, reason: str, message: str, user: User | None = None) -> OidcError:
+    record_failed_login(actor, factor="bankid", reason=reason, user=user)
+    return OidcError(message, reason)
 
 
 @transaction.atomic

@@ -31,6 +31,12 @@ def record_session(*, actor: Actor, session_key: str, method: str, level: str) -
     return account_session
 
 
+def record_failed_login(actor: Actor, *, factor: str, reason: str = "", user: User | None = None) -> None:
+    """Every refused login, whatever the method, is audited here: the factor, and why where it is known."""
+    details = {"factor": factor, "reason": reason} if reason else {"factor": factor}
+    record_event("login_failed", actor=actor.acting_as(user) if user else actor, details=details)
+
+
 def forget_session(session_key: str | None) -> None:
     """The session was replaced (a step-up logs in anew) or is being ended here."""
     if session_key:

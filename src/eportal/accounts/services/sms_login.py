@@ -2,13 +2,13 @@
 
 from django.utils.translation import gettext as _
 
-from eportal.audit.services import record_event
 from eportal.core.actor import Actor
 
 from ..errors import AccountError
 from ..lockout import authenticate, lockout_message
 from ..models import OneTimeCode, User
 from .codes import check_code, issue_code
+from .sessions import record_failed_login
 
 
 def start_password_login(*, actor: Actor, national_id: str, password: str) -> str:
@@ -17,7 +17,7 @@ def start_password_login(*, actor: Actor, national_id: str, password: str) -> st
     if locked_out:
         raise AccountError(lockout_message(), code="locked_out")
     if user is None or not user.is_patient:
-        record_event("login_failed", actor=actor, details={"factor": "password"})
+        record_failed_login(actor, factor="password")
         raise AccountError(_("Wrong personal number or password, or the user is not activated yet."))
     return issue_code(actor=actor, user=user, purpose=OneTimeCode.Purpose.LOGIN)
 

@@ -3,11 +3,11 @@
 import django_otp
 from django.utils.translation import gettext as _
 
-from eportal.audit.services import record_event
 from eportal.core.actor import Actor
 
 from ..errors import AccountError
 from ..lockout import authenticate, lockout_message
+from .sessions import record_failed_login
 
 
 def check_staff_login(*, actor: Actor, username: str, password: str, otp_token: str):
@@ -17,6 +17,6 @@ def check_staff_login(*, actor: Actor, username: str, password: str, otp_token: 
     if locked_out:
         raise AccountError(lockout_message(), code="locked_out")
     if device is None:
-        record_event("login_failed", actor=actor, details={"factor": "password+totp"})
+        record_failed_login(actor, factor="password+totp")
         raise AccountError(_("Wrong username, password or code."))
     return user, device

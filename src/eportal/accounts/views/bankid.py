@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from eportal.audit.services import record_event
 from eportal.clinic.selectors import get_clinic
 from eportal.core.actor import HIGH, SUBSTANTIAL
 from eportal.web.errors import error_status
@@ -17,9 +16,6 @@ from eportal.web.pages import form_page, safe_next
 from .. import assurance, forms, oidc, web_session
 from ..errors import AccountError
 from ..services import bankid
-
-# Refusals the service audited itself (it knows the account); the others are audited here.
-AUDITED_BY_SERVICE = {"step_up_other_person", "not_on_list"}
 
 
 def _error_page(request, error, status=None):
@@ -31,15 +27,14 @@ def bankid_start(request):
     if not oidc.is_configured():
         error = oidc.OidcError(_("BankID login is not set up at this clinic yet."), "bankid_not_configured")
         return _error_page(request, error)
-    level = HIGH if request.GET.get("niva") == HIGH else SUBSTANTIAL
-    purpose = "step_up" if request.user.is_authenticated else "login"
-    redirect_uri = request.build_absolute_uri(reverse("accounts:bankid-callback"))
     try:
-        url, pending = oidc.authorization_url(
-            redirect_uri=redirect_uri, purpose=purpose, level=level, next_url=safe_next(request)
+        url, pending = bankid.start_login(
+            actor=request.actor,
+            redirect_uri=request.build_absolute_uri(reverse("accounts:bankid-callback")),
+            level=HIGH if request.GET.get("niva") == HIGH else SUBSTANTIAL,
+            next_url=safe_next(request),
         )
     except oidc.OidcError as exc:
-        record_event("login_failed", actor=request.actor, details={"factor": "bankid", "reason": exc.reason})
         return _error_page(request, exc)
     web_session.remember_oidc_login(request, pending)
     return redirect(url)
@@ -48,11 +43,8 @@ def bankid_start(request):
 def bankid_callback(request):
     pending = web_session.take_oidc_login(request)
     try:
-        identity = oidc.complete(pending, request.GET)
-        user = bankid.bankid_login(actor=request.actor, identity=identity, step_up=pending["purpose"] == "step_up")
+        identity, user = bankid.complete_login(actor=request.actor, pending=pending, params=request.GET)
     except oidc.OidcError as exc:
-        if exc.reason not in AUDITED_BY_SERVICE:
-            record_event("login_failed", actor=request.actor, details={"factor": "bankid", "reason": exc.reason})
         return _error_page(request, exc, status=400)
     if user is None:
         web_session.remember_new_bankid_user(request, identity)

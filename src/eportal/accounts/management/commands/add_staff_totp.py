@@ -1,3 +1,5 @@
+"""`eportal add-staff-totp USERNAME`: gives a staff user an authenticator-app key."""
+
 import base64
 
 from django.contrib.auth import get_user_model

@@ -1,3 +1,5 @@
+"""`eportal booking-jobs`: reminders, expired waiting-list holds and offers of free earlier times (cron)."""
+
 import time
 
 from django.core.management.base import BaseCommand

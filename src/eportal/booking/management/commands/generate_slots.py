@@ -1,3 +1,5 @@
+"""`eportal generate-slots`: makes slots from the weekly schedule for the booking horizon (daily)."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone

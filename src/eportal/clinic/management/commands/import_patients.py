@@ -1,3 +1,5 @@
+"""`eportal import-patients FILE`: imports the patient list exported from the journal system."""
+
 import getpass
 import sys
 from pathlib import Path
