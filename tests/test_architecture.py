@@ -2,6 +2,8 @@
 pyproject.toml (`lint-imports`, run by CI) keep the apps in layers; these tests keep what they cannot see."""
 
 import ast
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,24 @@ def test_every_module_says_its_job(path):
         return
     docstring = ast.get_docstring(tree)
     assert docstring and len(docstring.split()) >= 3, f"{_name(path)} has no docstring saying its job"
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def test_the_documented_layers_are_the_checked_ones():
+    """docs/architecture.md's list of layers is the one import-linter checks (pyproject.toml)."""
+    documented = (REPOSITORY / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = documented.split("```layers\n", 1)[1].split("```", 1)[0]
+    contracts = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    checked = next(contract for contract in contracts["contracts"] if contract["type"] == "layers")["layers"]
+    assert block.split("\n")[:-1] == [layer.replace("eportal.", "") for layer in checked]
+
+
+def test_the_readme_and_docs_point_only_at_files_in_the_repository():
+    for page in [REPOSITORY / "README.md", *sorted((REPOSITORY / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        assert "../shared" not in text and "DESIGN.md" not in text, page
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if not target.startswith(("http://", "https://")):
+                assert (page.parent / target).exists(), f"{page.name} links to {target}, which is not in the repository"

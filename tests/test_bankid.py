@@ -1,4 +1,4 @@
-"""Login with BankID through OpenID Connect against a real provider on loopback (SECURITY.md, BankID)."""
+"""Login with BankID through OpenID Connect against a real provider on loopback (docs/security.md, BankID)."""
 
 import datetime
 import urllib.parse

@@ -131,7 +131,7 @@ def _page(response):
 
 
 def test_registration_answers_alike_whatever_the_registry_says(client, family, counting_hasher, django_user_model):
-    """SECURITY.md, no enumeration (ASVS 6.3.8): not on the list, wrong mobile, existing account and a new
+    """docs/security.md, no enumeration (ASVS 6.3.8): not on the list, wrong mobile, existing account and a new
     account get the same status, page and password-hashing work; what happened goes to registered channels."""
     kari, emma = family["kari"], family["emma"]
     register_and_activate(client, kari)

@@ -151,7 +151,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:my-page"
 
 # At least 8 characters (the seed), no composition rules, common passwords and the person's own data
-# refused (SECURITY.md, "Passwords").
+# refused (docs/security.md, "Passwords").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "eportal.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "eportal.accounts.validators.CommonPasswordValidator"},
@@ -164,7 +164,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 EPORTAL_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 
-# One-time codes by SMS and links by e-mail (SECURITY.md, "SMS one-time code").
+# One-time codes by SMS and links by e-mail (docs/security.md, "SMS one-time code").
 EPORTAL_CODE_DIGITS = 6
 EPORTAL_CODE_VALID_SECONDS = 5 * 60
 EPORTAL_CODE_MAX_TRIES = 5

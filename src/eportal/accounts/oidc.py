@@ -1,6 +1,6 @@
 """BankID / ID-porten login through OpenID Connect: authorization code flow with PKCE, state and
 nonce tied to the browser session, the `iss` response parameter checked (RFC 9207), and the ID token
-verified against the provider's JWKS with an allow-list of algorithms (SECURITY.md, "BankID").
+verified against the provider's JWKS with an allow-list of algorithms (docs/security.md, "BankID").
 
 The provider is configuration only (settings.EPORTAL_OIDC_*), with presets for BankID and ID-porten;
 a broker (Criipto, Signicat) works by pointing the discovery URL at it. Users are never keyed on `sub`
