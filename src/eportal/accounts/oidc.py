@@ -23,10 +23,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 
+from eportal.core.actor import HIGH, SUBSTANTIAL
 from eportal.core.errors import UserError
 from eportal.identity.national_id import InvalidNationalId, parse_national_id
-
-from . import assurance
 
 PENDING_MAX_AGE_SECONDS = 10 * 60
 METADATA_CACHE_SECONDS = 60 * 60
@@ -37,15 +36,15 @@ PRESETS = {
     "bankid": {
         "scopes": "openid nnin_altsub",
         "national_id_claim": "nnin_altsub",
-        "acr_levels": {"urn:bankid:bid;LOA=4": assurance.HIGH, "urn:bankid:bid;LOA=3": assurance.SUBSTANTIAL},
-        "acr_values": {assurance.HIGH: "urn:bankid:bid;LOA=4", assurance.SUBSTANTIAL: "urn:bankid:bid;LOA=3"},
+        "acr_levels": {"urn:bankid:bid;LOA=4": HIGH, "urn:bankid:bid;LOA=3": SUBSTANTIAL},
+        "acr_values": {HIGH: "urn:bankid:bid;LOA=4", SUBSTANTIAL: "urn:bankid:bid;LOA=3"},
     },
     # ID-porten: the fødselsnummer is pid; sub is pairwise per client.
     "idporten": {
         "scopes": "openid profile",
         "national_id_claim": "pid",
-        "acr_levels": {"idporten-loa-high": assurance.HIGH, "idporten-loa-substantial": assurance.SUBSTANTIAL},
-        "acr_values": {assurance.HIGH: "idporten-loa-high", assurance.SUBSTANTIAL: "idporten-loa-substantial"},
+        "acr_levels": {"idporten-loa-high": HIGH, "idporten-loa-substantial": SUBSTANTIAL},
+        "acr_values": {HIGH: "idporten-loa-high", SUBSTANTIAL: "idporten-loa-substantial"},
     },
 }
 

@@ -6,6 +6,7 @@ import time
 
 from django.contrib.auth import login, logout, update_session_auth_hash
 
+from eportal.core.actor import SUBSTANTIAL
 from eportal.web.actor import LOGIN_SESSION_KEY, actor_for, login_facts
 
 from . import assurance
@@ -44,7 +45,7 @@ def record_login(request, user) -> None:
     listed session and the audit event."""
     how = getattr(request, "eportal_login", None) or {
         "method": assurance.METHOD_PASSWORD_TOTP,
-        "level": assurance.SUBSTANTIAL,
+        "level": SUBSTANTIAL,
     }
     request.session[LOGIN_SESSION_KEY] = {**how, "at": int(time.time())}
     request.session.save()

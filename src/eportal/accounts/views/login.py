@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eportal.core.actor import SUBSTANTIAL
 from eportal.web.pages import form_page, safe_next
 
 from .. import assurance, forms, oidc, web_session
@@ -66,7 +67,7 @@ def login_code(request):
             error = exc
         else:
             web_session.forget_code_attempt(request, LOGIN)
-            web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_SMS, level=assurance.SUBSTANTIAL)
+            web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_SMS, level=SUBSTANTIAL)
             return redirect(next_url)
     return form_page(request, "accounts/login_code.html", {"form": form, "error": error})
 

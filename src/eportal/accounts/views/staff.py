@@ -3,6 +3,7 @@
 import django_otp
 from django.shortcuts import redirect
 
+from eportal.core.actor import SUBSTANTIAL
 from eportal.web.pages import form_page, safe_next
 
 from .. import assurance, forms, web_session
@@ -22,7 +23,7 @@ def staff_login(request):
         except AccountError as exc:
             error = exc
         else:
-            web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_TOTP, level=assurance.SUBSTANTIAL)
+            web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_TOTP, level=SUBSTANTIAL)
             django_otp.login(request, device)
             home = "staff:home" if user.has_perm("booking.view_appointment") else "admin:index"
             return redirect(safe_next(request) or home)
