@@ -97,7 +97,8 @@ SCREENS = {
 
 
 def overflow(page: Page) -> str | None:
-    """Why the page scrolls sideways on this screen, or None when it fits (as in test_layout.py)."""
+    """Why the page scrolls sideways on this screen, or None when it fits. A phone zooms out to fit too-wide
+    content, which widens innerWidth too: so the screen's own width counts as well."""
     width = page.viewport_size["width"]
     scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if scroll_width <= min(inner_width, width):
