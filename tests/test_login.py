@@ -168,9 +168,7 @@ def test_wrong_passwords_from_one_address_lock_that_address(family, kari_account
     attacker = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(10):
         attacker.post("/logg-inn/engangspassord/", {"national_id": factories.national_id(), "password": "gjett1234"})
-    response = attacker.post(
-        "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
-    )
+    response = password_step(attacker, family["kari"])
     assert response.status_code == 429
     # Kari, elsewhere, is not locked out by a stranger's guesses on other numbers.
     log_in(Client(REMOTE_ADDR="198.51.100.2"), family["kari"])
@@ -179,25 +177,20 @@ def test_wrong_passwords_from_one_address_lock_that_address(family, kari_account
 def test_a_stranger_cannot_lock_a_patient_out_from_elsewhere(family, kari_account):
     attacker = Client(REMOTE_ADDR="203.0.113.9")
     for _ in range(12):
-        attacker.post("/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": "gjett1234"})
-    assert (
-        attacker.post(
-            "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
-        ).status_code
-        == 429
-    )
+        password_step(attacker, family["kari"], password="gjett1234")
+    assert password_step(attacker, family["kari"]).status_code == 429
     log_in(Client(REMOTE_ADDR="198.51.100.7"), family["kari"])
 
 
 def test_the_lockout_tables_hold_no_fodselsnummer(client, family, kari_account):
-    client.post("/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": "feil passord"})
+    password_step(client, family["kari"], password="feil passord")
     attempt = AccessAttempt.objects.get()
     assert family["kari"].national_id not in f"{attempt.username} {attempt.post_data} {attempt.get_data}"
 
 
 def test_a_password_change_voids_a_pending_login_attempt(family, kari_account):
     attacker = Client()
-    attacker.post("/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD})
+    password_step(attacker, family["kari"])
     code = last_sms_code()
     user = User.objects.get()
     user.set_password(NEW_PASSWORD)
@@ -211,7 +204,7 @@ def test_a_password_change_voids_a_pending_login_attempt(family, kari_account):
 
 def test_a_code_sent_before_the_account_was_disabled_does_not_log_in(family, kari_account):
     browser = Client()
-    browser.post("/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD})
+    password_step(browser, family["kari"])
     code = last_sms_code()
     User.objects.update(is_active=False)
     browser.post("/logg-inn/kode/", {"code": code})
@@ -309,7 +302,5 @@ def test_disabling_an_account_ends_its_sessions(logged_in):
 
 def test_forms_need_the_csrf_token(family, kari_account):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(
-        "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
-    )
+    response = password_step(strict, family["kari"])
     assert response.status_code == 403
