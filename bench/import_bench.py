@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_patients_csv import DEFAULT_GP_HPR, PatientGenerator, to_csv  # noqa: E402
 
-ISSUE_ROWS, ISSUE_SECONDS = 100_000, 60.0
+TARGET_ROWS, TARGET_SECONDS = 100_000, 60.0
 SEED = 20261125
 WARM_UP_ROWS = 200
 COUNTS = ("rows", "created", "updated", "unchanged", "returned", "left")
@@ -351,7 +351,7 @@ def print_scaling(results: list[Result], small: int, large: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=ISSUE_ROWS, help=f"full size (default {ISSUE_ROWS:,})")
+    parser.add_argument("--rows", type=int, default=TARGET_ROWS, help=f"full size (default {TARGET_ROWS:,})")
     parser.add_argument("--no-small", action="store_true", help="skip the run at a tenth of --rows")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
@@ -441,10 +441,10 @@ def run(options, data_dir: Path, today: datetime.date) -> int:
     if len(sizes) == 2:
         print_scaling(results, *sizes)
     first = next(r for r in results if r.size == options.rows and r.phase.startswith("a"))
-    projected = first.seconds * ISSUE_ROWS / first.rows
+    projected = first.seconds * TARGET_ROWS / first.rows
     print(
-        f"\nIssue target: {ISSUE_ROWS:,} rows in under {ISSUE_SECONDS:.0f} s. First import of "
-        f"{first.rows:,} rows: {first.seconds:.1f} s ({projected:.1f} s per {ISSUE_ROWS:,} rows)."
+        f"\nTarget: {TARGET_ROWS:,} rows in under {TARGET_SECONDS:.0f} s. First import of "
+        f"{first.rows:,} rows: {first.seconds:.1f} s ({projected:.1f} s per {TARGET_ROWS:,} rows)."
     )
     print(f"Machine {load()}.")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

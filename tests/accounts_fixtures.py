@@ -1,16 +1,20 @@
-"""A small clinic with a family on its list, and the steps to get a logged-in patient."""
+"""A small clinic with a family on its list, the steps to get a logged-in patient, and a clock for the
+e-mailed links that only the test moves."""
 
 import datetime
+import time
 
 import pytest
 from django.core import mail
 
+from eportal.accounts import tokens
 from eportal.accounts.models import User
 from eportal.clinic.models import Clinic, Guardianship
 from tests import factories
 from tests.helpers import last_email_link, last_sms_code
 
 PASSWORD = "lang nok setning"
+NEW_PASSWORD = "ny og bedre setning"
 
 
 @pytest.fixture
@@ -55,8 +59,13 @@ def register_and_activate(client, patient, **overrides) -> User:
     return User.objects.get(national_id=patient.national_id)
 
 
+def password_step(client, patient, password=PASSWORD):
+    """The first step of «Engangspassord på mobil»: personnummer and password."""
+    return client.post("/logg-inn/engangspassord/", {"national_id": patient.national_id, "password": password})
+
+
 def log_in(client, patient, password=PASSWORD):
-    response = client.post("/logg-inn/engangspassord/", {"national_id": patient.national_id, "password": password})
+    response = password_step(client, patient, password)
     assert response.status_code == 302, response.content.decode()[:3000]
     response = client.post("/logg-inn/kode/", {"code": last_sms_code()})
     assert response.status_code == 302 and response["Location"] == "/min-side/", response
@@ -72,3 +81,26 @@ def kari_account(client, family):
 def logged_in(client, family, kari_account):
     log_in(client, family["kari"])
     return client
+
+
+class LinkClock:
+    """The time as the e-mailed links see it: stopped when the test starts, moved only by `advance`."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        """Move the clock on, e.g. `advance(hours=48, seconds=1)`."""
+        self.now += datetime.timedelta(**delta).total_seconds()
+
+
+@pytest.fixture
+def link_clock(monkeypatch):
+    """The clock of the activation, reset and e-mail change links, for a test to move past their age limits."""
+    clock = LinkClock(time.time())
+    for token in (tokens.activation_token, tokens.reset_token, tokens.email_change_token):
+        monkeypatch.setattr(token, "clock", clock)
+    return clock

@@ -47,6 +47,11 @@ def last_sms_code(to: str | None = None) -> str:
     return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
 
 
+def page_without_csrf(response) -> str:
+    """The page's HTML without its CSRF token, which differs on every answer: for comparing two answers."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
 def current_totp(user) -> str:
     device = TOTPDevice.objects.get(user=user)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

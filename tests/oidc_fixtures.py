@@ -77,16 +77,22 @@ def bankid(oidc_provider, settings):
     cache.clear()
 
 
-def provider_login(client, national_id, *, start="/logg-inn/bankid/", action=None):
-    """Click BankID, pick the person on the provider's page, and follow the answer back to the portal.
-    Returns (portal response, the authorization URL the portal sent the browser to)."""
+def provider_answer(client, national_id, *, start="/logg-inn/bankid/", action=None):
+    """Click BankID and pick the person on the provider's page, but do not follow the answer yet.
+    Returns (the portal's callback URL the provider sent the browser to, the authorization URL)."""
     started = client.get(start)
     assert started.status_code == 302, started.content.decode()[:500]
     authorize_url = started["Location"]
     form = {"sub": national_id} if action is None else {"action": action}
     answer = httpx.post(authorize_url, data=form)
     assert answer.status_code == 302, answer.text[:500]
-    callback = answer.headers["location"]
+    return answer.headers["location"], authorize_url
+
+
+def provider_login(client, national_id, *, start="/logg-inn/bankid/", action=None):
+    """Click BankID, pick the person on the provider's page, and follow the answer back to the portal.
+    Returns (portal response, the authorization URL the portal sent the browser to)."""
+    callback, authorize_url = provider_answer(client, national_id, start=start, action=action)
     return client.get(callback), authorize_url
 
 

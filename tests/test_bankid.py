@@ -15,9 +15,9 @@ from eportal.core.actor import HIGH
 from eportal.demo import oidc_provider as demo_provider
 from eportal.web.decorators import requires_level
 from tests import factories
-from tests.accounts_fixtures import log_in
+from tests.accounts_fixtures import NEW_PASSWORD, log_in
 from tests.helpers import last_email_link
-from tests.oidc_fixtures import forged_with_own_key, provider_login, s256, unsigned
+from tests.oidc_fixtures import forged_with_own_key, provider_answer, provider_login, s256, unsigned
 
 
 def _failed(reason):
@@ -87,6 +87,22 @@ def test_bankid_person_not_on_the_list_gets_the_registration_pages_message(clien
     assert "_auth_user_id" not in client.session and _failed("not_on_list")
 
 
+def test_bankid_refuses_an_account_whose_patient_left_the_list(client, family, kari_account, bankid):
+    from django.utils import timezone
+
+    family["kari"].on_list_to = timezone.localdate()
+    family["kari"].save()
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 400 and "står ikke lenger på listen" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_bankid_first_login_page_is_not_cached(client, family, bankid):
+    provider_login(client, family["emma"].national_id)
+    response = client.get("/logg-inn/bankid/ny-bruker/")
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_step_up_from_a_substantial_session_goes_to_bankid_and_back(client, family, kari_account, bankid, settings):
     log_in(client, family["kari"])
     assert client.session["eportal.auth"]["level"] == "substantial"
@@ -111,6 +127,17 @@ def test_step_up_as_another_person_is_refused(client, family, kari_account, bank
     assert _failed("step_up_other_person")
 
 
+def test_bankid_at_the_high_level_can_change_password_and_email_without_the_old_password(
+    client, family, kari_account, bankid
+):
+    provider_login(client, family["kari"].national_id)
+    assert 'name="current_password"' not in client.get("/min-side/passord/").content.decode()
+    response = client.post("/min-side/passord/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302 and User.objects.get().check_password(NEW_PASSWORD)
+    response = client.post("/min-side/opplysninger/", {"email-new_email": "min@example.com"})
+    assert response.status_code == 302 and User.objects.get().pending_email == "min@example.com"
+
+
 def test_cancel_at_the_provider(client, family, bankid):
     response, _ = provider_login(client, family["kari"].national_id, action="deny")
     assert response.status_code == 400 and "Innloggingen med BankID ble avbrutt." in response.content.decode()
@@ -118,9 +145,7 @@ def test_cancel_at_the_provider(client, family, bankid):
 
 
 def test_replayed_and_wrong_state_are_refused(client, family, kari_account, bankid):
-    started = client.get("/logg-inn/bankid/")
-    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
-    callback = answer.headers["location"]
+    callback, _ = provider_answer(client, family["kari"].national_id)
     tampered = callback.replace("state=", "state=x")
     assert client.get(tampered).status_code == 400 and _failed("bad_state")
     other = Client()
@@ -132,9 +157,8 @@ def test_replayed_and_wrong_state_are_refused(client, family, kari_account, bank
 
 
 def test_wrong_iss_response_parameter_is_refused(client, family, kari_account, bankid):
-    started = client.get("/logg-inn/bankid/")
-    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
-    response = client.get(answer.headers["location"] + "&iss=https%3A%2F%2Fevil.example")
+    callback, _ = provider_answer(client, family["kari"].national_id)
+    response = client.get(callback + "&iss=https%3A%2F%2Fevil.example")
     assert response.status_code == 400 and _failed("bad_iss")
 
 
@@ -156,12 +180,11 @@ def test_forged_id_tokens_are_refused(client, family, kari_account, bankid, tran
 
 
 def test_id_token_with_another_nonce_is_refused(client, family, kari_account, bankid):
-    started = client.get("/logg-inn/bankid/")
-    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    callback, _ = provider_answer(client, family["kari"].national_id)
     session = client.session
     session["eportal.oidc"] = {**session["eportal.oidc"], "nonce": "another-nonce"}
     session.save()
-    response = client.get(answer.headers["location"])  # the provider's own signature, the old nonce
+    response = client.get(callback)  # the provider's own signature, the old nonce
     assert response.status_code == 400 and _failed("bad_id_token")
 
 
@@ -210,11 +233,10 @@ def test_provider_down_or_slow_gives_a_clear_message(client, family, bankid, set
     response = client.get("/logg-inn/bankid/")
     assert response.status_code == 503 and "BankID svarer ikke akkurat nå." in response.content.decode()
     settings.EPORTAL_OIDC_DISCOVERY_URL = f"{bankid.base_url}/.well-known/openid-configuration"
-    started = client.get("/logg-inn/bankid/")
-    answer = httpx.post(started["Location"], data={"sub": family["kari"].national_id})
+    callback, _ = provider_answer(client, family["kari"].national_id)
     settings.EPORTAL_OIDC_TIMEOUT_SECONDS = 0.3
     bankid.delay = 0.6
-    response = client.get(answer.headers["location"])
+    response = client.get(callback)
     assert response.status_code == 400 and "BankID svarer ikke akkurat nå." in response.content.decode()
     assert _failed("provider_unavailable")
 

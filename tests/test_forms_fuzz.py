@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from eportal.accounts.models import User
 from eportal.notifications.models import SmsLedgerEntry
+from tests.accounts_fixtures import password_step
 
 hostile_text = st.one_of(
     st.text(max_size=80),
@@ -56,9 +57,7 @@ def test_random_and_hostile_values_get_a_clear_answer(client, family, path, valu
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(code=hostile_text)
 def test_code_page_takes_any_value_without_a_500(client, family, kari_account, code):
-    from tests.accounts_fixtures import PASSWORD
-
-    client.post("/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD})
+    password_step(client, family["kari"])
     response = client.post("/logg-inn/kode/", {"code": code})
     assert response.status_code in {302, 400}
 

@@ -1,4 +1,4 @@
-"""Fødselsnummer, D-nummer and mobile parsing."""
+"""Fødselsnummer, D-nummer and mobile parsing, and the synthetic numbers the demo and the tests use."""
 
 import datetime
 import random
@@ -11,6 +11,7 @@ from stdnum.no import fodselsnummer
 from eportal.identity.mobile import InvalidMobile, display_mobile, parse_mobile
 from eportal.identity.national_id import InvalidNationalId, birth_date, is_synthetic, parse_national_id
 from eportal.identity.synthetic import synthetic_national_id
+from tests import factories
 
 birth_dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date.today())
 
@@ -25,6 +26,10 @@ def test_synthetic_numbers_are_valid_where_allowed_and_never_real(born, d_number
     assert not fodselsnummer.is_valid(number)
     with pytest.raises(InvalidNationalId):
         parse_national_id(number, allow_synthetic=False)
+
+
+def test_patient_numbers_in_factories_are_unique():
+    assert len({factories.national_id() for _ in range(300)}) == 300
 
 
 @given(born=birth_dates, seed=st.integers(0, 2**32), position=st.integers(0, 10), digit=st.integers(0, 9))

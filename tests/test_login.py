@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 
@@ -12,12 +13,8 @@ from eportal.audit.models import AuditEvent
 from eportal.notifications import backends
 from eportal.notifications.models import SmsLedgerEntry
 from tests import factories
-from tests.accounts_fixtures import PASSWORD, log_in
+from tests.accounts_fixtures import NEW_PASSWORD, PASSWORD, log_in, password_step, registration
 from tests.helpers import last_sms_code
-
-
-def password_step(client, patient, password=PASSWORD):
-    return client.post("/logg-inn/engangspassord/", {"national_id": patient.national_id, "password": password})
 
 
 def test_login_choice_and_password_pages_have_the_seeds_words(client, family):
@@ -171,12 +168,47 @@ def test_wrong_passwords_from_one_address_lock_that_address(family, kari_account
     attacker = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(10):
         attacker.post("/logg-inn/engangspassord/", {"national_id": factories.national_id(), "password": "gjett1234"})
-    response = attacker.post(
-        "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
-    )
+    response = password_step(attacker, family["kari"])
     assert response.status_code == 429
     # Kari, elsewhere, is not locked out by a stranger's guesses on other numbers.
     log_in(Client(REMOTE_ADDR="198.51.100.2"), family["kari"])
+
+
+def test_a_stranger_cannot_lock_a_patient_out_from_elsewhere(family, kari_account):
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(12):
+        password_step(attacker, family["kari"], password="gjett1234")
+    assert password_step(attacker, family["kari"]).status_code == 429
+    log_in(Client(REMOTE_ADDR="198.51.100.7"), family["kari"])
+
+
+def test_the_lockout_tables_hold_no_fodselsnummer(client, family, kari_account):
+    password_step(client, family["kari"], password="feil passord")
+    attempt = AccessAttempt.objects.get()
+    assert family["kari"].national_id not in f"{attempt.username} {attempt.post_data} {attempt.get_data}"
+
+
+def test_a_password_change_voids_a_pending_login_attempt(family, kari_account):
+    attacker = Client()
+    password_step(attacker, family["kari"])
+    code = last_sms_code()
+    user = User.objects.get()
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    assert attacker.post("/logg-inn/kode/ny/")["Location"] == "/logg-inn/engangspassord/"  # no new SMS
+    response = attacker.post("/logg-inn/kode/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/logg-inn/engangspassord/"
+    assert "_auth_user_id" not in attacker.session
+    assert len(backends.sms_outbox) == 1
+
+
+def test_a_code_sent_before_the_account_was_disabled_does_not_log_in(family, kari_account):
+    browser = Client()
+    password_step(browser, family["kari"])
+    code = last_sms_code()
+    User.objects.update(is_active=False)
+    browser.post("/logg-inn/kode/", {"code": code})
+    assert "_auth_user_id" not in browser.session
 
 
 def test_code_form_rejects_non_digits_with_a_message(client, family, kari_account):
@@ -188,17 +220,7 @@ def test_code_form_rejects_non_digits_with_a_message(client, family, kari_accoun
 
 
 def test_inactive_account_cannot_log_in(client, family):
-    client.post(
-        "/registrer/",
-        {
-            "national_id": family["kari"].national_id,
-            "email": "kari@example.com",
-            "mobile": family["kari"].mobile,
-            "new_password1": PASSWORD,
-            "new_password2": PASSWORD,
-            "consent": "on",
-        },
-    )
+    client.post("/registrer/", registration(family["kari"]))
     assert password_step(client, family["kari"]).status_code == 400
     assert not backends.sms_outbox
 
@@ -280,7 +302,5 @@ def test_disabling_an_account_ends_its_sessions(logged_in):
 
 def test_forms_need_the_csrf_token(family, kari_account):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(
-        "/logg-inn/engangspassord/", {"national_id": family["kari"].national_id, "password": PASSWORD}
-    )
+    response = password_step(strict, family["kari"])
     assert response.status_code == 403

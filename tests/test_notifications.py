@@ -1,7 +1,9 @@
 """Where outgoing SMS and e-mail go, what they cost, and the caps against SMS pumping."""
 
+import functools
 import json
 import threading
+import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -11,6 +13,7 @@ from django.core import mail
 from eportal.notifications import backends
 from eportal.notifications.models import OutboxMessage, SmsLedgerEntry
 from eportal.notifications.sms import SmsLimitReached, send_sms
+from tests.helpers import run_concurrently
 
 NOTICE = SmsLedgerEntry.Purpose.NOTICE
 LOGIN_CODE = SmsLedgerEntry.Purpose.LOGIN_CODE
@@ -90,6 +93,26 @@ def test_notices_and_login_codes_are_capped_apart_per_account(db, settings, djan
     with pytest.raises(SmsLimitReached):  # the codes' 15-minute cap
         send_sms(to="+4791234567", text="kode", purpose=LOGIN_CODE, user=user)
     assert len(backends.sms_outbox) == 9
+
+
+class SlowMemorySmsBackend(backends.MemorySmsBackend):
+    """Takes 0.3 s per SMS, as a gateway may: the parallel sends then overlap where a cap could leak."""
+
+    def send(self, *, to, text):
+        time.sleep(0.3)
+        return super().send(to=to, text=text)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_requests_cannot_pass_the_sms_cap_together(settings, django_user_model):
+    settings.EPORTAL_SMS_BACKEND = "tests.test_notifications.SlowMemorySmsBackend"
+    settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN = 3
+    user = django_user_model.objects.create_user("personale-b")
+    send = functools.partial(send_sms, to="+4791234567", text="kode", purpose="login_code", user=user, ip="10.1.1.1")
+    outcomes = run_concurrently([send] * 12, error=SmsLimitReached)
+    outcomes = ["capped" if isinstance(outcome, SmsLimitReached) else "sent" for outcome in outcomes]
+    assert outcomes.count("sent") == 3 and outcomes.count("capped") == 9
+    assert SmsLedgerEntry.objects.filter(user=user).count() == 3
 
 
 class _FakeGateway(BaseHTTPRequestHandler):

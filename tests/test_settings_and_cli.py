@@ -20,6 +20,7 @@ from eportal.clinic.models import Guardianship, ListPatient, Practitioner
 from eportal.demo.clinic import seed_demo_clinic
 from eportal.environment import env_bool, env_float, env_hours_range, env_int, env_nok
 from eportal.identity.national_id import parse_national_id
+from tests.accounts_fixtures import PASSWORD
 from tests.helpers import SOURCE_DIR
 
 
@@ -348,8 +349,8 @@ def _register_over_http(base_url, national_id, mobile):
         "national_id": national_id,
         "email": "kari@example.com",
         "mobile": mobile,
-        "new_password1": "lang nok setning",
-        "new_password2": "lang nok setning",
+        "new_password1": PASSWORD,
+        "new_password2": PASSWORD,
         "consent": "on",
     }
     request = urllib.request.Request(  # noqa: S310 - the demo on loopback

@@ -179,7 +179,7 @@ EPORTAL_SMS_CAP_GLOBAL_DAY = env_int("EPORTAL_SMS_CAP_GLOBAL_DAY", 5000, minimum
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
 
-# Booking (issue 5): how far ahead slots are made, how many future online bookings a patient may
+# Booking: how far ahead slots are made, how many future online bookings a patient may
 # hold, and the cancellation deadline before which a patient may cancel online.
 EPORTAL_BOOKING_HORIZON_DAYS = env_int("EPORTAL_BOOKING_HORIZON_DAYS", 56, minimum=1, maximum=366)
 EPORTAL_BOOKING_MAX_FUTURE = env_int("EPORTAL_BOOKING_MAX_FUTURE", 2, minimum=1)

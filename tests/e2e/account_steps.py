@@ -8,11 +8,11 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests import factories
+from tests.accounts_fixtures import PASSWORD
 from tests.helpers import last_sms_code
 
 from .browser import DESKTOP
 
-PASSWORD = "lang nok setning"
 EMAIL = "sigrid@example.com"
 
 # The registration form's labels, exactly as the page shows them (the star marks a required field).

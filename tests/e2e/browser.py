@@ -1,11 +1,12 @@
-"""Helpers for the browser tests: axe-core checks, screenshots and the viewports we test at."""
+"""Helpers for the browser tests: axe-core checks, screenshots, the viewports we test at, and moving focus with
+Tab as a keyboard user does."""
 
 import re
 import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,6 +29,26 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 MOBILE = {"viewport": {"width": 375, "height": 740}, **_PHONE}
 # WCAG 1.4.10 (Reflow): content must fit 320 CSS pixels without scrolling sideways.
 NARROW = {"viewport": {"width": 320, "height": 640}, **_PHONE}
+
+
+# How many presses of Tab a keyboard user is expected to need at most to reach a control near the top.
+MAX_TABS = 15
+
+
+def focused_html(page: Page) -> str | None:
+    """The start of the focused element's HTML, for messages about where focus went."""
+    return page.evaluate("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : null")
+
+
+def tab_to(page: Page, target: Locator) -> int:
+    """Press Tab (at most MAX_TABS times) until the target has focus, as a keyboard user would; return how many
+    presses it took."""
+    handle = target.element_handle()
+    for presses in range(1, MAX_TABS + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(el) => document.activeElement === el", handle):
+            return presses
+    raise AssertionError(f"{MAX_TABS} presses of Tab never reached {target}; focus ended on {focused_html(page)}")
 
 
 def run_axe(page: Page) -> list[dict]:
@@ -97,7 +118,8 @@ SCREENS = {
 
 
 def overflow(page: Page) -> str | None:
-    """Why the page scrolls sideways on this screen, or None when it fits (as in test_layout.py)."""
+    """Why the page scrolls sideways on this screen, or None when it fits. A phone zooms out to fit too-wide
+    content, which widens innerWidth too: so the screen's own width counts as well."""
     width = page.viewport_size["width"]
     scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if scroll_width <= min(inner_width, width):

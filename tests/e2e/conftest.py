@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from .account_steps import activated_user, listed_patient
 from .browser import DESKTOP
 
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls there.
@@ -59,6 +60,19 @@ def clinic(transactional_db):
             defaults={"first_name": first, "last_name": last, "role": role, "has_patient_list": role == "gp"},
         )
     return row
+
+
+@pytest.fixture
+def patient(clinic):
+    """Sigrid Bakken on Marte Kvam's list, with a mobile the clinic registered and no user yet."""
+    return listed_patient()
+
+
+@pytest.fixture
+def patient_with_user(patient):
+    """The same patient with the activated user a registration would leave behind."""
+    activated_user(patient)
+    return patient
 
 
 @pytest.fixture

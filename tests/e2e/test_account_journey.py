@@ -8,7 +8,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from eportal.notifications import backends
-from tests.helpers import last_email_link, run_tasks
+from tests.helpers import last_email_link, last_sms_code, run_tasks
 
 from .account_steps import (
     CONSENT_LABEL,
@@ -16,17 +16,11 @@ from .account_steps import (
     PASSWORD,
     REGISTRATION_LABELS,
     h1,
-    listed_patient,
     local_mobile,
     session_cookie,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def patient(clinic):
-    return listed_patient()
 
 
 def test_new_patient_registers_activates_logs_in_and_out(open_page, live_server, patient):
@@ -85,7 +79,7 @@ def test_new_patient_registers_activates_logs_in_and_out(open_page, live_server,
     expect(page).to_have_url(re.compile(r"/logg-inn/kode/$"))
     expect(h1(page)).to_have_text("Engangspassord")
     assert [sms["to"] for sms in backends.sms_outbox] == [patient.mobile], backends.sms_outbox
-    code = re.search(r"\b(\d{6})\b", backends.sms_outbox[-1]["text"]).group(1)
+    code = last_sms_code(to=patient.mobile)
     cookie_before_login = session_cookie(page.context)
     assert cookie_before_login, "the code page should run in a session (the code works only in this browser)"
 

@@ -8,35 +8,16 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.helpers import run_tasks
 
-from .account_steps import CONSENT_LABEL, EMAIL, PASSWORD, REGISTRATION_LABELS, h1, listed_patient, local_mobile
+from .account_steps import CONSENT_LABEL, EMAIL, PASSWORD, REGISTRATION_LABELS, h1, local_mobile
+from .browser import focused_html, tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MAX_TABS = 15
 # The messages the person must hear on the fields that have their own wording; the rest say "required".
 OWN_MESSAGES = {
     REGISTRATION_LABELS["national_id"]: "Skriv personnummeret ditt.",
     CONSENT_LABEL: "Du må godkjenne bruk av e-post og SMS for å opprette bruker.",
 }
-
-
-@pytest.fixture
-def patient(clinic):
-    return listed_patient()
-
-
-def focused_html(page: Page) -> str:
-    return page.evaluate("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : null")
-
-
-def tab_to(page: Page, target: Locator) -> int:
-    """Press Tab until the target has focus, as a keyboard user would; return how many presses it took."""
-    handle = target.element_handle()
-    for presses in range(1, MAX_TABS + 1):
-        page.keyboard.press("Tab")
-        if page.evaluate("(el) => document.activeElement === el", handle):
-            return presses
-    raise AssertionError(f"{MAX_TABS} presses of Tab never reached {target}; focus ended on {focused_html(page)}")
 
 
 def next_field(page: Page, field: Locator) -> None:

@@ -6,21 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .account_steps import activated_user, finish_login, h1, listed_patient, start_login
+from .account_steps import finish_login, h1, start_login
 from .browser import SCREENS, PageChecks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def patient(clinic):
-    patient = listed_patient()
-    activated_user(patient)
-    return patient
-
-
 @pytest.mark.parametrize("screen", SCREENS)
-def test_account_pages_are_accessible_and_fit_the_screen(open_page, live_server, patient, screen):
+def test_account_pages_are_accessible_and_fit_the_screen(open_page, live_server, patient_with_user, screen):
     device = SCREENS[screen][0]
     origin = live_server.url.rstrip("/")
     check = PageChecks(screen, prefix="konto")
@@ -42,11 +35,11 @@ def test_account_pages_are_accessible_and_fit_the_screen(open_page, live_server,
     expect(h1(page)).to_have_text("Hjelp til innlogging")
     check("hjelp-til-innlogging", page)
 
-    start_login(page, origin, patient)
+    start_login(page, origin, patient_with_user)
     check("logg-inn-kode", page)
 
-    finish_login(page, patient)
-    expect(page.get_by_text(f"Hei, {patient.first_name} {patient.last_name}")).to_be_visible()
+    finish_login(page, patient_with_user)
+    expect(page.get_by_text(f"Hei, {patient_with_user.first_name} {patient_with_user.last_name}")).to_be_visible()
     check("min-side", page)
 
     page.goto(origin + "/min-side/opplysninger/")

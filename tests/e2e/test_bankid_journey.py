@@ -3,30 +3,17 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from eportal.accounts.models import User
-from eportal.demo import oidc_provider as demo_provider
 
-from .account_steps import h1, listed_patient, local_mobile, session_cookie
+from .account_steps import h1, local_mobile, session_cookie
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def provider(settings):
-    with demo_provider.running() as base_url:
-        settings.EPORTAL_OIDC_DISCOVERY_URL = f"{base_url}/.well-known/openid-configuration"
-        settings.EPORTAL_OIDC_CLIENT_ID = "eportal-e2e"
-        settings.EPORTAL_OIDC_CLIENT_SECRET = "e2e-secret"
-        cache.clear()
-        yield base_url
-        cache.clear()
-
-
-def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_context, live_server, clinic, provider):
-    patient = listed_patient()
+def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_context, live_server, patient, bankid):
+    provider = bankid.base_url
     origin = live_server.url.rstrip("/")
     context = new_context(locale="nb-NO", viewport={"width": 1280, "height": 800})
     # Only the portal and the provider: the provider page's CDN stylesheet is not fetched.

@@ -3,22 +3,11 @@
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
+
+from .browser import tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-MAX_TABS = 15
-
-
-def tab_to(page: Page, target: Locator) -> None:
-    """Press Tab (at most MAX_TABS times) until the target has focus, as a keyboard user would."""
-    handle = target.element_handle()
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        if page.evaluate("(el) => document.activeElement === el", handle):
-            return
-    focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML")
-    raise AssertionError(f"{MAX_TABS} presses of Tab never reached {target}; focus ended on {focused}")
 
 
 def test_first_tab_lands_on_a_visible_skip_link(open_page):

@@ -1,5 +1,5 @@
 """Whom a logged-in person may act for. Every patient page resolves its patient here, never from an id
-in the URL alone, so that acting for a child (a later issue) changes this one place."""
+in the URL alone, so that acting for a child, when it comes, changes this one place."""
 
 from django.core.exceptions import PermissionDenied
 
