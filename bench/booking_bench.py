@@ -10,7 +10,7 @@ bulk inserts (set-up, not measured):
     patients       20,000 S synthetic list patients spread over the GPs; a third of them with an account
                    (one Argon2 hash made once, stored on every account, as auth_bench.py)
     schedule       the demo appointment types and weekly schedule (eportal.demo.schedule), slots made
-                   with eportal.booking.services.generate_slots from PAST_DAYS back to FUTURE_DAYS ahead
+                   with eportal.booking.services.schedule.generate_slots from PAST_DAYS back to FUTURE_DAYS ahead
     appointments   200,000 S past appointments (12 % cancelled) in past slots; future slots booked with
                    a chance falling from 95 % tomorrow to 10 % at the end (8 % of them cancelled, at
                    most two active per patient), so the free-slot query must skip taken slots
@@ -113,7 +113,7 @@ def _slots(today: datetime.date) -> float:
     every practitioner, and their slots from PAST_DAYS back to FUTURE_DAYS ahead, made by generate_slots
     4 weeks at a time (it holds one call's slots in memory)."""
     from eportal.booking.models import AppointmentType, WeeklySchedule
-    from eportal.booking.services import generate_slots
+    from eportal.booking.services.schedule import generate_slots
     from eportal.clinic.models import Practitioner
     from eportal.demo.schedule import GP_DAY, NURSE_DAY, TYPES
 
@@ -278,12 +278,13 @@ def _expected_pages(bench_patients: list[tuple[int, int]], now) -> list[dict]:
     from eportal.booking.selectors import free_online_slots
     from eportal.clinic.models import ListPatient
 
-    type_id = AppointmentType.objects.get(name=PAGE_TYPE).pk
+    page_type = AppointmentType.objects.get(name=PAGE_TYPE)
+    type_id = page_type.pk
     found = []
     for patient_id, gp in bench_patients:
         patient = ListPatient.objects.get(pk=patient_id)
-        shown = len(list(free_online_slots(practitioner_ids=[gp], appointment_type_id=type_id)))
-        free = free_online_slots(practitioner_ids=[gp], appointment_type_id=type_id, limit=10**6).count()
+        shown = len(list(free_online_slots(patient=patient, appointment_type=page_type)))
+        free = free_online_slots(patient=patient, appointment_type=page_type, limit=10**6).count()
         if free < shown + 50:
             raise SystemExit(f"GP {gp} has only {free} free times online; the benchmark wants more than {shown}")
         mine = Appointment.objects.filter(patient_id=patient_id)

@@ -1,9 +1,11 @@
-"""Small builders for tests: synthetic people and a clinic registry."""
+"""Small builders for tests: synthetic people, a clinic registry and its schedule."""
 
 import datetime
 import itertools
 import random
 
+from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
+from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import ListPatient, Practitioner
 from eportal.identity.synthetic import synthetic_national_id
 
@@ -48,20 +50,43 @@ def list_patient(gp: Practitioner, **fields) -> ListPatient:
     return ListPatient.objects.create(gp=gp, **{**defaults, **fields})
 
 
-def schedule_day(practitioner: Practitioner, day: datetime.date, blocks, type_name="Vanlig konsultasjon"):
-    """One day's slots for the practitioner: blocks of (from, to, online) times; returns them in order."""
-    from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
-    from eportal.booking.services import generate_slots
+MORNING = (datetime.time(8), datetime.time(9), True)  # 08:00–09:00 online: three 20-minute times
 
-    consultation, _ = AppointmentType.objects.get_or_create(name=type_name, defaults={"duration_minutes": 20})
-    for starts, ends, online in blocks:
-        WeeklySchedule.objects.create(
-            practitioner=practitioner,
-            weekday=day.weekday(),
-            starts=starts,
-            ends=ends,
-            appointment_type=consultation,
-            online=online,
-        )
-    generate_slots(first_day=day, days=1)
+
+def appointment_type(name="Vanlig konsultasjon", **fields):
+    """The appointment type of that name, made (20 minutes, with a GP, bookable online) if missing."""
+    return AppointmentType.objects.get_or_create(name=name, defaults={"duration_minutes": 20, **fields})[0]
+
+
+def schedule(
+    practitioner: Practitioner,
+    first_day: datetime.date | None = None,
+    *,
+    days: int = 1,
+    blocks=(MORNING,),
+    weekdays=None,
+    type_name="Vanlig konsultasjon",
+    **type_fields,
+):
+    """The practitioner's weekly schedule: `blocks` of (from, to, online) times of one appointment type
+    (`type_name`, made with `type_fields` if missing) on `weekdays` (default: those of the days made, or
+    every day). From `first_day`, the slots of `days` days are made (without it, the weekly schedule only,
+    for a test of generate_slots). Returns all the practitioner's slots, in order."""
+    kind = appointment_type(type_name, **type_fields)
+    if weekdays is None and first_day is None:
+        weekdays = range(7)
+    elif weekdays is None:
+        weekdays = {(first_day + datetime.timedelta(days=offset)).weekday() for offset in range(min(days, 7))}
+    for weekday in sorted(weekdays):
+        for starts, ends, online in blocks:
+            WeeklySchedule.objects.get_or_create(
+                practitioner=practitioner,
+                weekday=weekday,
+                starts=starts,
+                ends=ends,
+                appointment_type=kind,
+                online=online,
+            )
+    if first_day is not None:
+        generate_slots(first_day=first_day, days=days)
     return list(Slot.objects.filter(practitioner=practitioner).order_by("starts_at"))

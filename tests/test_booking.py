@@ -1,4 +1,4 @@
-"""Slots from the weekly schedule, booking and cancelling (the domain layer of issue 5)."""
+"""Slots from the weekly schedule, booking and cancelling: the services and the rules they share with the pages."""
 
 import datetime
 import functools
@@ -7,8 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from eportal.booking.models import Absence, Appointment, AppointmentType, Slot, WeeklySchedule
-from eportal.booking.services import BookingError, book_slot, cancel_appointment, generate_slots
+from eportal.booking import selectors
+from eportal.booking.errors import BookingError
+from eportal.booking.models import Absence, Appointment, AppointmentType, Slot
+from eportal.booking.services.appointments import book_slot
+from eportal.booking.services.cancellation import cancel_appointment
+from eportal.booking.services.schedule import generate_slots
+from eportal.clinic.models import Practitioner
 from eportal.core.actor import system_actor
 from tests import factories
 from tests.helpers import run_concurrently
@@ -18,17 +23,10 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 @pytest.fixture
 def clinic_day(db):
+    """A GP with 08:00–09:00 online every day (three 20-minute times); no slots made yet."""
     gp = factories.practitioner("9100011")
-    consultation = AppointmentType.objects.create(name="Vanlig konsultasjon", duration_minutes=20)
-    for weekday in range(7):
-        WeeklySchedule.objects.create(
-            practitioner=gp,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(9),
-            appointment_type=consultation,
-        )
-    return {"gp": gp, "type": consultation}
+    factories.schedule(gp)
+    return {"gp": gp, "type": factories.appointment_type()}
 
 
 def local_starts(day):
@@ -67,8 +65,8 @@ def test_generation_is_idempotent_and_skips_absences_and_holidays(clinic_day):
 
 @pytest.fixture
 def future_slots(clinic_day):
-    generate_slots(first_day=timezone.localdate() + datetime.timedelta(days=3), days=3)
-    return list(Slot.objects.order_by("starts_at"))
+    """The GP's nine times of the three days from three days ahead."""
+    return factories.schedule(clinic_day["gp"], timezone.localdate() + datetime.timedelta(days=3), days=3)
 
 
 def test_booking_and_cancelling_before_the_deadline(future_slots, clinic_day, django_user_model):
@@ -105,43 +103,45 @@ def test_rules_refuse_with_a_norwegian_message(future_slots, clinic_day):
 
 def test_no_overlapping_bookings_for_one_patient(clinic_day):
     day = timezone.localdate() + datetime.timedelta(days=4)
-    double = AppointmentType.objects.create(name="Dobbelttime", duration_minutes=40)
-    second_gp_block = WeeklySchedule.objects.create(
-        practitioner=clinic_day["gp"],
-        weekday=day.weekday(),
-        starts=datetime.time(10),
-        ends=datetime.time(11),
-        appointment_type=double,
-    )
-    generate_slots(first_day=day, days=1)
+    gp_slot = factories.schedule(clinic_day["gp"], day)[0]  # 08:00–08:20
     nurse = factories.practitioner("9100077", role="nurse", has_patient_list=False)
-    vaccine = AppointmentType.objects.create(name="Vaksinasjon", duration_minutes=15, practitioner_role="nurse")
-    WeeklySchedule.objects.create(
-        practitioner=nurse,
-        weekday=day.weekday(),
-        starts=datetime.time(8),
-        ends=datetime.time(9),
-        appointment_type=vaccine,
-    )
-    generate_slots(first_day=day, days=1)
-    patient = factories.list_patient(clinic_day["gp"])
-    gp_slot = (
-        Slot.objects.filter(practitioner=clinic_day["gp"], appointment_type=clinic_day["type"])
-        .order_by("starts_at")
-        .first()
-    )
+    factories.schedule(nurse, day, type_name="Vaksinasjon", duration_minutes=15, practitioner_role="nurse")
     nurse_slot = Slot.objects.filter(
         practitioner=nurse, starts_at__lt=gp_slot.ends_at, ends_at__gt=gp_slot.starts_at
     ).first()
+    patient = factories.list_patient(clinic_day["gp"])
     book_slot(patient=patient, slot_id=gp_slot.pk, reason="a", actor=system_actor())
     with pytest.raises(BookingError, match="allerede en time på det tidspunktet"):
         book_slot(patient=patient, slot_id=nurse_slot.pk, reason="b", actor=system_actor())
-    assert second_gp_block
+    assert not Appointment.objects.filter(slot=nurse_slot).exists()
+
+
+def test_a_booked_double_length_time_blocks_the_patients_overlapping_time(clinic_day):
+    """A 40-minute «Dobbelttime» 10:00–10:40 overlaps a 20-minute time 10:20–10:40 with the nurse: the patient
+    cannot have both; the time right after it (10:40) is theirs to book."""
+    day = timezone.localdate() + datetime.timedelta(days=4)
+    ten_to_ten_forty = (datetime.time(10), datetime.time(10, 40), True)
+    factories.schedule(clinic_day["gp"], day, blocks=[ten_to_ten_forty], type_name="Dobbelttime", duration_minutes=40)
+    double = Slot.objects.get(appointment_type__name="Dobbelttime")
+    nurse = factories.practitioner("9100077", role="nurse", has_patient_list=False)
+    twenty_past_ten_to_eleven = (datetime.time(10, 20), datetime.time(11), True)
+    overlapping, after = factories.schedule(
+        nurse, day, blocks=[twenty_past_ten_to_eleven], type_name="Sårskift", practitioner_role="nurse"
+    )
+    assert double.ends_at - double.starts_at == datetime.timedelta(minutes=40)
+    assert overlapping.starts_at < double.ends_at and overlapping.ends_at - overlapping.starts_at == (
+        datetime.timedelta(minutes=20)
+    )
+    patient = factories.list_patient(clinic_day["gp"])
+    book_slot(patient=patient, slot_id=double.pk, reason="Sammensatte plager", actor=system_actor())
+    with pytest.raises(BookingError, match="allerede en time på det tidspunktet"):
+        book_slot(patient=patient, slot_id=overlapping.pk, reason="Sår", actor=system_actor())
+    assert not Appointment.objects.filter(slot=overlapping).exists()
+    assert book_slot(patient=patient, slot_id=after.pk, reason="Sår", actor=system_actor()).slot == after
 
 
 def test_cancelling_after_the_deadline_or_someone_elses_appointment_is_refused(clinic_day, settings):
-    generate_slots(first_day=timezone.localdate() + datetime.timedelta(days=1), days=1)
-    slot = Slot.objects.order_by("starts_at").first()
+    slot = factories.schedule(clinic_day["gp"], timezone.localdate() + datetime.timedelta(days=1))[0]
     patient = factories.list_patient(clinic_day["gp"])
     appointment = book_slot(patient=patient, slot_id=slot.pk, reason="a", actor=system_actor())
     stranger = factories.list_patient(clinic_day["gp"])
@@ -175,3 +175,83 @@ def test_one_hundred_concurrent_bookings_of_one_slot_give_exactly_one_appointmen
     assert outcomes.count("booked") == 1, outcomes[:5]
     assert outcomes.count("Timen er dessverre ikke lenger ledig") == 99
     assert Appointment.objects.filter(slot=slot, cancelled_at__isnull=True).count() == 1
+
+
+def inactive_type(slot, patient):
+    AppointmentType.objects.filter(pk=slot.appointment_type_id).update(active=False)
+
+
+def type_not_shown_to_patients(slot, patient):
+    AppointmentType.objects.filter(pk=slot.appointment_type_id).update(shown_to_patients=False)
+
+
+def type_for_nurses(slot, patient):
+    AppointmentType.objects.filter(pk=slot.appointment_type_id).update(practitioner_role=Practitioner.Role.NURSE)
+
+
+def inactive_practitioner(slot, patient):
+    Practitioner.objects.filter(pk=slot.practitioner_id).update(active=False)
+
+
+def another_gps_patient(slot, patient):
+    patient.gp = factories.practitioner("9100022", first_name="Per", last_name="Lien")
+    patient.save(update_fields=["gp"])
+
+
+NOT_ONLINE = "Denne timen kan ikke bestilles på nett.", "not_bookable"
+OWN_GP_ONLY = "På nett kan du bestille time hos din egen fastlege.", "own_gp_only"
+OUTSIDE_THE_RULE = [
+    (inactive_type, NOT_ONLINE),
+    (type_not_shown_to_patients, NOT_ONLINE),
+    (type_for_nurses, NOT_ONLINE),
+    (inactive_practitioner, NOT_ONLINE),
+    (another_gps_patient, OWN_GP_ONLY),
+]
+
+
+@pytest.mark.parametrize(("change", "refusal"), OUTSIDE_THE_RULE, ids=[c.__name__ for c, _ in OUTSIDE_THE_RULE])
+def test_a_time_the_free_time_page_leaves_out_is_refused_by_the_booking_service(
+    future_slots, clinic_day, change, refusal
+):
+    message, code = refusal
+    slot = future_slots[0]
+    patient = factories.list_patient(clinic_day["gp"])
+    assert slot in selectors.free_online_slots(patient=patient, appointment_type=slot.appointment_type)
+    change(slot, patient)
+    slot.refresh_from_db()
+    assert slot not in selectors.free_online_slots(patient=patient, appointment_type=slot.appointment_type)
+    with pytest.raises(BookingError, match=message) as refused:
+        book_slot(patient=patient, slot_id=slot.pk, reason="Kontroll", actor=system_actor())
+    assert refused.value.code == code
+    assert not Appointment.objects.exists()
+
+
+def test_a_time_that_has_passed_is_refused_with_its_own_message(future_slots, clinic_day):
+    slot = future_slots[0]
+    past = timezone.now() - datetime.timedelta(minutes=5)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=past, ends_at=past + datetime.timedelta(minutes=20))
+    patient = factories.list_patient(clinic_day["gp"])
+    with pytest.raises(BookingError, match="Tidspunktet har passert") as refused:
+        book_slot(patient=patient, slot_id=slot.pk, reason="Kontroll", actor=system_actor())
+    assert refused.value.code == "time_passed" and not Appointment.objects.exists()
+
+
+def test_any_gp_may_be_booked_when_the_setting_allows_it(future_slots, clinic_day, settings):
+    settings.EPORTAL_BOOKING_ANY_PRACTITIONER = True
+    elsewhere = factories.list_patient(factories.practitioner("9100022"))
+    slot = future_slots[0]
+    assert slot in selectors.free_online_slots(patient=elsewhere, appointment_type=slot.appointment_type)
+    assert book_slot(patient=elsewhere, slot_id=slot.pk, reason="Kontroll", actor=system_actor()).slot == slot
+
+
+def test_cancelling_online_is_possible_until_the_deadline_and_not_after(future_slots, clinic_day, settings):
+    settings.EPORTAL_CANCEL_DEADLINE_HOURS = 24
+    patient = factories.list_patient(clinic_day["gp"])
+    appointment = book_slot(patient=patient, slot_id=future_slots[0].pk, reason="a", actor=system_actor())
+    deadline = selectors.cancellation_deadline(appointment)
+    assert deadline == appointment.slot.starts_at - datetime.timedelta(hours=24)
+    assert selectors.can_cancel_online(appointment, deadline)
+    assert not selectors.can_cancel_online(appointment, deadline + datetime.timedelta(microseconds=1))
+    cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
+    appointment.refresh_from_db()
+    assert not selectors.can_cancel_online(appointment, deadline - datetime.timedelta(days=1))  # cancelled

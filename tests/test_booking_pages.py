@@ -7,8 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from eportal.booking.models import Appointment, AppointmentType, Slot, WeeklySchedule
-from eportal.booking.services import book_slot, generate_slots, send_due_reminders
+from eportal.booking.models import Appointment, AppointmentType, Slot
+from eportal.booking.services.appointments import book_slot, send_due_reminders
+from eportal.clinic.models import Practitioner
 from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
@@ -18,18 +19,11 @@ from tests.helpers import run_tasks
 
 @pytest.fixture
 def schedule(family):
-    consultation = AppointmentType.objects.create(name="Vanlig konsultasjon", duration_minutes=20)
-    hidden = AppointmentType.objects.create(name="Kun personalet", duration_minutes=20, shown_to_patients=False)
-    for weekday in range(7):
-        WeeklySchedule.objects.create(
-            practitioner=family["gp"],
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(9),
-            appointment_type=consultation,
-        )
-    generate_slots(first_day=timezone.localdate() + datetime.timedelta(days=2), days=7)
-    return {"type": consultation, "hidden": hidden}
+    """The family's GP has 08:00–09:00 online (three 20-minute times) each of the seven days from the day after
+    tomorrow; a type only staff book ("Kun personalet") has no times."""
+    factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=7)
+    hidden = factories.appointment_type("Kun personalet", shown_to_patients=False)
+    return {"type": factories.appointment_type(), "hidden": hidden}
 
 
 @pytest.fixture
@@ -129,6 +123,56 @@ def test_tampered_and_taken_slots_get_clear_messages(patient_client, family, sch
     again = patient_client.post(f"/timer/bestill/tid/{slot_id + 2}/", {"reason": "Kontroll"})
     assert again.status_code == 400
     assert Appointment.objects.filter(patient=family["kari"]).count() == 1
+
+
+def staff_only_time(family, slot):
+    """A time of a type not shown to patients, with the patient's own GP."""
+    day = timezone.localdate(slot.starts_at)
+    factories.schedule(
+        family["gp"], day, blocks=[(datetime.time(12), datetime.time(13), True)], type_name="Kun personalet"
+    )
+    return Slot.objects.filter(appointment_type__name="Kun personalet").first()
+
+
+def inactive_type(family, slot):
+    AppointmentType.objects.filter(pk=slot.appointment_type_id).update(active=False)
+    return slot
+
+
+def inactive_gp(family, slot):
+    Practitioner.objects.filter(pk=slot.practitioner_id).update(active=False)
+    return slot
+
+
+def another_gps_time(family, slot):
+    other = factories.practitioner("9100022", first_name="Per", last_name="Lien")
+    return factories.schedule(other, timezone.localdate(slot.starts_at))[0]
+
+
+NOT_ONLINE = "Denne timen kan ikke bestilles på nett."
+OUTSIDE_THE_RULE = [
+    (staff_only_time, NOT_ONLINE),
+    (inactive_type, NOT_ONLINE),
+    (inactive_gp, NOT_ONLINE),
+    (another_gps_time, "På nett kan du bestille time hos din egen fastlege."),
+]
+
+
+@pytest.mark.parametrize(("outside", "message"), OUTSIDE_THE_RULE, ids=[o.__name__ for o, _ in OUTSIDE_THE_RULE])
+def test_confirming_a_time_the_free_time_page_leaves_out_is_refused_with_a_message(
+    patient_client, family, schedule, outside, message
+):
+    slot = outside(family, Slot.objects.order_by("starts_at").first())
+    url = f"/timer/bestill/tid/{slot.pk}/"
+    listed = patient_client.get(f"/timer/bestill/{slot.appointment_type_id}/")
+    assert url not in listed.content.decode()
+    shown = patient_client.get(url)
+    html = shown.content.decode()
+    assert shown.status_code == 400 and message in html
+    assert "BESTILL TIME" not in html and slot.appointment_type.name not in html  # no form, not even the type
+    response = patient_client.post(url, {"reason": "Kontroll"})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Appointment.objects.exists()
 
 
 def test_booking_pages_need_login(client, family, schedule):

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from eportal.booking.models import Appointment, Slot
-from eportal.booking.services import book_slot, join_waitlist
+from eportal.booking.services.appointments import book_slot
+from eportal.booking.services.waitlist import join_waitlist
 from eportal.core.actor import system_actor
 from tests import factories
 from tests.test_staff_pages import staff, staff_client  # noqa: F401 - fixtures
@@ -34,8 +35,7 @@ def queries(client, url) -> int:
 def grow(gp, first_day, patient, *, days=10, others=40):
     """More of everything the pages read: days of slots, other patients' bookings, the patient's own past
     and future appointments (cancelled ones too) and waiting-list entries."""
-    for offset in range(1, days + 1):
-        factories.schedule_day(gp, first_day + datetime.timedelta(days=offset), [DAY])
+    factories.schedule(gp, first_day + datetime.timedelta(days=1), days=days, blocks=[DAY])
     slots = list(Slot.objects.filter(appointments__isnull=True).order_by("starts_at"))
     for slot in slots[1:others:2]:
         book_slot(patient=factories.list_patient(gp), slot_id=slot.pk, reason="x", actor=system_actor())
@@ -53,7 +53,7 @@ def grow(gp, first_day, patient, *, days=10, others=40):
 
 
 def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, first_day):
-    slots = factories.schedule_day(family["gp"], first_day, [DAY])
+    slots = factories.schedule(family["gp"], first_day, blocks=[DAY])
     book_slot(patient=family["kari"], slot_id=slots[0].pk, reason="x", actor=system_actor())  # each list has one
     type_id = slots[0].appointment_type_id
     pages = [f"/timer/bestill/{type_id}/", "/timer/"]
@@ -65,7 +65,7 @@ def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, 
 
 
 def test_the_staff_day_list_does_not_grow_with_the_bookings(staff_client, family, first_day):  # noqa: F811
-    slots = factories.schedule_day(family["gp"], first_day, [DAY])
+    slots = factories.schedule(family["gp"], first_day, blocks=[DAY])
     url = f"/personale/dagsliste/?practitioner={family['gp'].pk}&day={first_day.isoformat()}"
     book_slot(patient=factories.list_patient(family["gp"]), slot_id=slots[0].pk, reason="x", actor=system_actor())
     before = queries(staff_client, url)

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from eportal.audit.models import AuditEvent
 from eportal.booking.models import Appointment, Slot
 from eportal.booking.selectors import local_day_bounds
-from eportal.booking.services import book_slot
+from eportal.booking.services.appointments import book_slot
 from eportal.core.actor import system_actor
 from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.notifications import backends
@@ -26,7 +26,7 @@ def day(family):
     """In three days at the family's GP: 08:00–09:00 online (three 20-minute times), 09:00–09:40 by phone."""
     the_day = timezone.localdate() + datetime.timedelta(days=3)
     blocks = [(datetime.time(8), datetime.time(9), True), (datetime.time(9), datetime.time(9, 40), False)]
-    return {"day": the_day, "slots": factories.schedule_day(family["gp"], the_day, blocks)}
+    return {"day": the_day, "slots": factories.schedule(family["gp"], the_day, blocks=blocks)}
 
 
 def make_staff(django_user_model, username="anne", **fields):
@@ -213,7 +213,7 @@ def test_a_day_is_23_or_25_hours_long_across_daylight_saving_changes():
 
 
 def test_the_audit_says_whether_the_patient_a_guardian_or_staff_acted(family, staff, django_user_model):
-    from eportal.booking.services import acting_role
+    from eportal.booking.services.appointments import acting_role
 
     appointment = Appointment(patient=family["emma"])
     kari = django_user_model(national_id=family["kari"].national_id, username=family["kari"].national_id)
@@ -230,7 +230,7 @@ def test_staff_block_and_open_free_times_on_the_day_list_and_the_waiting_list_is
     staff_client, staff, family, day
 ):
     from eportal.booking.models import WaitlistOffer
-    from eportal.booking.services import join_waitlist
+    from eportal.booking.services.waitlist import join_waitlist
 
     free, later = day["slots"][0], day["slots"][2]
     html = staff_client.post(f"/personale/tider/{free.pk}/sperr/", follow=True).content.decode()

@@ -10,17 +10,19 @@ from django.test import Client
 from django.utils import timezone
 
 from eportal.audit.models import AuditEvent
-from eportal.booking.models import Appointment, Slot, WaitlistEntry, WaitlistOffer
-from eportal.booking.services import (
-    BookingError,
-    book_slot,
-    cancel_appointment,
+from eportal.booking.errors import BookingError
+from eportal.booking.models import Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer
+from eportal.booking.services.appointments import book_slot
+from eportal.booking.services.cancellation import cancel_appointment, cancel_for_clinic, set_slot_blocked
+from eportal.booking.services.waitlist import (
     decline_offer,
+    expire_waitlist_offers,
     join_waitlist,
     leave_waitlist,
-    set_slot_blocked,
+    offer_free_times,
     take_offer,
 )
+from eportal.clinic.models import ListPatient
 from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
@@ -32,7 +34,7 @@ from tests.helpers import run_concurrently, run_tasks
 def slots(family):
     """In four days at the family's GP: six online times, 08:00 to 10:00."""
     the_day = timezone.localdate() + datetime.timedelta(days=4)
-    return factories.schedule_day(family["gp"], the_day, [(datetime.time(8), datetime.time(10), True)])
+    return factories.schedule(family["gp"], the_day, blocks=[(datetime.time(8), datetime.time(10), True)])
 
 
 @pytest.fixture
@@ -205,8 +207,6 @@ def test_a_time_starting_within_the_hold_is_not_offered(family, per, slots):
     appointment = book(ola, slots[0])
     soon = timezone.now() + datetime.timedelta(minutes=30)
     Slot.objects.filter(pk=slots[0].pk).update(starts_at=soon, ends_at=soon + datetime.timedelta(minutes=20))
-    from eportal.booking.services import cancel_for_clinic
-
     cancel_for_clinic(appointment_id=appointment.pk, actor=system_actor())
     assert not WaitlistOffer.objects.exists()
 
@@ -219,6 +219,15 @@ def test_waiting_list_bad_input_changes_nothing(kari, per, family, slots):
     assert "Du står ikke på venteliste for denne timen." in html
     assert kari.get(f"/timer/{per_appointment.pk}/venteliste/").status_code == 405
     assert not WaitlistEntry.objects.exists()
+
+
+def test_an_appointment_of_a_type_patients_cannot_book_online_has_no_waiting_list(kari, family, slots):
+    """No button on «Mine timer», and the service refuses the same: no earlier time of it could be offered."""
+    appointment = book(family["kari"], slots[4])
+    AppointmentType.objects.filter(pk=slots[4].appointment_type_id).update(shown_to_patients=False)
+    assert "Gi meg beskjed om en tidligere time" not in kari.get("/timer/").content.decode()
+    html = kari.post(f"/timer/{appointment.pk}/venteliste/", follow=True).content.decode()
+    assert "Vi fant ikke timen." in html and not WaitlistEntry.objects.exists()
 
 
 def hours_around_now(before: int, after: int) -> tuple[int, int]:
@@ -332,7 +341,7 @@ def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(famil
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from eportal.booking import notices, services
+    from eportal.booking import notices
 
     per, liv, other = (factories.list_patient(family["gp"]) for _ in range(3))
     for patient, slot in ((per, slots[4]), (liv, slots[5])):
@@ -354,7 +363,7 @@ def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(famil
 
     def job():
         try:
-            services.expire_waitlist_offers()
+            expire_waitlist_offers()
         finally:
             connection.close()
 
@@ -380,7 +389,7 @@ def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(famil
 
 
 def test_an_entry_that_ends_while_the_job_runs_gets_no_offer(family, per, slots, monkeypatch):
-    from eportal.booking import selectors, services
+    from eportal.booking import selectors
 
     appointment = book(per["patient"], slots[5])
     join_waitlist(appointment_id=appointment.pk, patient=per["patient"], actor=system_actor())
@@ -392,6 +401,21 @@ def test_an_entry_that_ends_while_the_job_runs_gets_no_offer(family, per, slots,
             leave_waitlist(appointment_id=appointment.pk, patient=per["patient"], actor=system_actor())
         return real(**kwargs)
 
-    monkeypatch.setattr(services.selectors, "free_online_slots", patient_leaves_first)
-    assert services.offer_free_times() == 0
+    monkeypatch.setattr(selectors, "free_online_slots", patient_leaves_first)
+    assert offer_free_times() == 0
     assert not WaitlistOffer.objects.exists() and sms_to(per["patient"]) == []
+
+
+def test_a_freed_time_goes_to_the_first_waiting_patient_who_may_book_it(kari, per, family, slots):
+    """Kari asked first, but has since moved to another GP's list: the free-time page no longer shows her this
+    GP's times, so the waiting list does not offer them to her either; Per, next in line, gets the time."""
+    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    ola = factories.list_patient(family["gp"])
+    freed = book(ola, slots[1])
+    ListPatient.objects.filter(pk=family["kari"].pk).update(gp=factories.practitioner("9100022"))
+    cancel_appointment(appointment_id=freed.pk, patient=ola, actor=system_actor())
+    offer = WaitlistOffer.objects.get()
+    assert offer.slot == slots[1] and offer.entry.appointment.patient == per["patient"]
+    call_command("booking_jobs")  # the other earlier free times are not offered to Kari either
+    assert not WaitlistOffer.objects.filter(entry__appointment__patient=family["kari"]).exists()

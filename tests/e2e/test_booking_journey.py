@@ -28,21 +28,11 @@ REASON_MAX_LENGTH = 300
 def patient(clinic):
     """Sigrid, activated, on Marte Kvam's list; Marte has 08:00–09:00 (three 20-minute slots) every day from
     the day after tomorrow, and another patient already has the very first slot."""
-    from eportal.booking.models import AppointmentType, WeeklySchedule
-    from eportal.booking.services import book_slot, generate_slots
+    from eportal.booking.services.appointments import book_slot
 
     patient = listed_patient()
     patient.user = activated_user(patient)
-    consultation = AppointmentType.objects.create(name=TYPE_NAME, duration_minutes=20)
-    for weekday in range(7):
-        WeeklySchedule.objects.create(
-            practitioner=patient.gp,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(9),
-            appointment_type=consultation,
-        )
-    generate_slots(first_day=timezone.localdate() + datetime.timedelta(days=2), days=3)
+    factories.schedule(patient.gp, timezone.localdate() + datetime.timedelta(days=2), days=3, type_name=TYPE_NAME)
     book_slot(
         patient=factories.list_patient(patient.gp),
         slot_id=first_slot().pk,

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from eportal.accounts.models import User
 from eportal.booking.models import Appointment
-from eportal.booking.services import book_slot
+from eportal.booking.services.appointments import book_slot
 from eportal.core.actor import system_actor
 from eportal.demo.clinic import STAFF_PASSWORD
 from tests import factories
@@ -38,7 +38,7 @@ def bookings(clinic):
     per = factories.list_patient(sigrid.gp, first_name="Per", last_name="Hansen")
     day = timezone.localdate() + datetime.timedelta(days=3)
     blocks = [(datetime.time(8), datetime.time(9), True), (datetime.time(9), datetime.time(9, 40), False)]
-    slots = factories.schedule_day(sigrid.gp, day, blocks, type_name=TYPE_NAME)
+    slots = factories.schedule(sigrid.gp, day, blocks=blocks, type_name=TYPE_NAME)
     sigrids = book_slot(patient=sigrid, slot_id=slots[0].pk, reason="Vondt i kneet", actor=system_actor())
     book_slot(patient=per, slot_id=slots[2].pk, reason="Kontroll", actor=system_actor())
     return {"gp": sigrid.gp, "day": day, "patient": sigrid, "appointment": sigrids}

@@ -11,7 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from eportal.booking.models import Appointment, WaitlistEntry, WaitlistOffer
-from eportal.booking.services import book_slot, cancel_appointment
+from eportal.booking.services.appointments import book_slot
+from eportal.booking.services.cancellation import cancel_appointment
 from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
@@ -39,7 +40,9 @@ def waiting(clinic, live_server, settings):
     sigrid.user = activated_user(sigrid)
     ola = factories.list_patient(sigrid.gp, first_name="Ola", last_name="Nordmann")
     day = timezone.localdate() + datetime.timedelta(days=4)
-    slots = factories.schedule_day(sigrid.gp, day, [(datetime.time(8), datetime.time(10), True)], type_name=TYPE_NAME)
+    slots = factories.schedule(
+        sigrid.gp, day, blocks=[(datetime.time(8), datetime.time(10), True)], type_name=TYPE_NAME
+    )
     return {
         "patient": sigrid,
         "own": book_slot(patient=sigrid, slot_id=slots[4].pk, reason=REASON, actor=system_actor()),

@@ -1,1 +1,1 @@
-"""Appointments: types, weekly schedules, slots, booking and cancellation."""
+"""Appointments: types, weekly schedules, slots, booking and cancellation, and the waiting list for an earlier time."""

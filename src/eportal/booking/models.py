@@ -5,7 +5,7 @@ The database holds the rule that matters most: one active appointment per slot.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from eportal.clinic.models import ListPatient, Practitioner
@@ -82,8 +82,15 @@ class Absence(models.Model):
 
 class SlotQuerySet(models.QuerySet):
     def bookable_online(self, now):
-        """The one rule for a time patients may book online (whether it is free is another matter)."""
+        """Times released for online booking that have not begun. Which of them a given patient may book is
+        booking.selectors.bookable_slots_for; whether one is free, free()."""
         return self.filter(online=True, blocked=False, appointment_type__bookable_online=True, starts_at__gt=now)
+
+    def free(self, now):
+        """Not booked, and not held for a patient on the waiting list."""
+        taken = Appointment.objects.filter(slot=OuterRef("pk"), cancelled_at__isnull=True)
+        held = WaitlistOffer.objects.holding(now).filter(slot=OuterRef("pk"))
+        return self.exclude(Exists(taken)).exclude(Exists(held))
 
 
 class Slot(models.Model):

@@ -1,12 +1,74 @@
-"""Read queries for booking, built for a constant number of queries per page."""
+"""Read queries for booking, built for a constant number of queries per page, and the rules the pages and the
+services share: which times a patient may book online, and until when an appointment can be cancelled online."""
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import Appointment, Slot, WaitlistOffer
+from eportal.clinic.models import Practitioner
+
+from .models import Appointment, AppointmentType, Slot, WaitlistOffer
+
+# Which times a patient may book online ---------------------------------------------------------------
+# The free-time page lists free_online_slots, the booking service books only a slot bookable_slots_for
+# holds, and the waiting list offers only free_online_slots: one rule, so they cannot drift apart.
+
+
+def bookable_types():
+    """The appointment types patients may book online: active, bookable online and shown to patients."""
+    return AppointmentType.objects.filter(active=True, bookable_online=True, shown_to_patients=True)
+
+
+def practitioners_for(patient, appointment_type):
+    """Whom the patient may book this type with online: active practitioners of the type's role; for a GP's
+    type only their own GP, unless EPORTAL_BOOKING_ANY_PRACTITIONER."""
+    people = Practitioner.objects.filter(active=True, role=appointment_type.practitioner_role)
+    if appointment_type.practitioner_role == Practitioner.Role.GP and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER:
+        people = people.filter(pk=patient.gp_id)
+    return people
+
+
+def bookable_slots_for(patient, appointment_type, *, now):
+    """The times of this type the patient may book online, free or not: released online, not blocked, not
+    begun, of a type in bookable_types(), with a practitioner in practitioners_for()."""
+    return Slot.objects.bookable_online(now).filter(
+        appointment_type=appointment_type,
+        appointment_type__in=bookable_types(),
+        practitioner__in=practitioners_for(patient, appointment_type),
+    )
+
+
+def free_online_slots(*, patient, appointment_type, limit: int | None = 200):
+    """The free times of this type the patient may book online, soonest first: bookable_slots_for(), less
+    those booked or held for a patient on the waiting list."""
+    now = timezone.now()
+    slots = (
+        bookable_slots_for(patient, appointment_type, now=now)
+        .free(now)
+        .select_related("practitioner")
+        .order_by("starts_at")
+    )
+    return slots if limit is None else slots[:limit]
+
+
+# Until when an appointment can be cancelled online ---------------------------------------------------
+
+
+def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
+    """The last moment the patient may cancel online: EPORTAL_CANCEL_DEADLINE_HOURS before the time."""
+    return appointment.slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
+
+
+def can_cancel_online(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Whether the patient may cancel the appointment online now: «Mine timer» shows the button by it, and
+    the cancelling service refuses by it."""
+    return appointment.cancelled_at is None and now <= cancellation_deadline(appointment)
+
+
+# Pages --------------------------------------------------------------------------------------------------
 
 
 def open_offers(patient):
@@ -16,22 +78,6 @@ def open_offers(patient):
         .filter(entry__appointment__patient=patient)
         .select_related("slot__practitioner", "slot__appointment_type", "entry__appointment__slot")
     )
-
-
-def free_online_slots(*, practitioner_ids, appointment_type_id: int, limit: int | None = 200):
-    """Free slots open for online booking, soonest first (not those held for a patient on the waiting list)."""
-    now = timezone.now()
-    taken = Appointment.objects.filter(slot=OuterRef("pk"), cancelled_at__isnull=True)
-    held = WaitlistOffer.objects.holding(now).filter(slot=OuterRef("pk"))
-    slots = (
-        Slot.objects.bookable_online(now)
-        .filter(practitioner_id__in=practitioner_ids, appointment_type_id=appointment_type_id)
-        .exclude(Exists(taken))
-        .exclude(Exists(held))
-        .select_related("practitioner")
-        .order_by("starts_at")
-    )
-    return slots if limit is None else slots[:limit]
 
 
 def local_day_bounds(first_day: datetime.date, days: int = 1) -> tuple[datetime.datetime, datetime.datetime]:

@@ -2,7 +2,6 @@
 
 import itertools
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -11,45 +10,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from eportal.clinic.models import Practitioner
 from eportal.clinic.selectors import get_clinic
 from eportal.representation.services import acting_patient
 from eportal.web.decorators import patient_required
 from eportal.web.pages import form_page
 
-from . import ics, selectors, services
+from . import ics, selectors
+from .errors import BookingError
 from .forms import ReasonForm
-from .models import Appointment, AppointmentType, Slot, WaitlistEntry
+from .models import Appointment, Slot, WaitlistEntry
 from .notices import deadline_rule
-
-
-def _bookable_types():
-    return AppointmentType.objects.filter(active=True, bookable_online=True, shown_to_patients=True)
-
-
-def _practitioners_for(patient, appointment_type):
-    """Whom the patient may book this type with: their own GP, or the nurses (a setting widens it)."""
-    people = Practitioner.objects.filter(active=True, role=appointment_type.practitioner_role)
-    if appointment_type.practitioner_role == Practitioner.Role.GP and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER:
-        people = people.filter(pk=patient.gp_id)
-    return list(people.values_list("pk", flat=True))
+from .services import appointments, cancellation, waitlist
 
 
 @patient_required
 def choose_type(request):
     acting_patient(request.actor)
-    return render(request, "booking/choose_type.html", {"types": _bookable_types()})
+    return render(request, "booking/choose_type.html", {"types": selectors.bookable_types()})
 
 
 @patient_required
 def choose_time(request, type_id):
     patient = acting_patient(request.actor)
-    appointment_type = _bookable_types().filter(pk=type_id).first()
+    appointment_type = selectors.bookable_types().filter(pk=type_id).first()
     if appointment_type is None:
         raise Http404
-    slots = selectors.free_online_slots(
-        practitioner_ids=_practitioners_for(patient, appointment_type), appointment_type_id=appointment_type.pk
-    )
+    slots = selectors.free_online_slots(patient=patient, appointment_type=appointment_type)
     days = [
         (day, list(day_slots))
         for day, day_slots in itertools.groupby(slots, key=lambda slot: timezone.localdate(slot.starts_at))
@@ -67,14 +53,16 @@ def confirm(request, slot_id):
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            appointment = services.book_slot(
+            appointment = appointments.book_slot(
                 actor=request.actor, patient=patient, slot_id=slot.pk, reason=form.cleaned_data["reason"]
             )
-        except services.BookingError as exc:
+        except BookingError as exc:
             error = exc
         else:
             return redirect("booking:booked", appointment_id=appointment.pk)
-    context = {"slot": slot, "form": form, "error": error, "rule": deadline_rule()}
+    # The service's own check: a time the patient may not book is neither shown nor offered a form.
+    refusal = appointments.why_not_bookable(patient, slot)
+    context = {"slot": None if refusal else slot, "form": form, "error": error or refusal, "rule": deadline_rule()}
     return form_page(request, "booking/confirm.html", context)
 
 
@@ -94,7 +82,7 @@ def booked(request, appointment_id):
     appointment = _own_appointment(request, appointment_id)
     context = {
         "appointment": appointment,
-        "deadline": services.cancellation_deadline(appointment),
+        "deadline": selectors.cancellation_deadline(appointment),
         "rule": deadline_rule(),
     }
     return render(request, "booking/booked.html", context)
@@ -104,18 +92,18 @@ def booked(request, appointment_id):
 def my_appointments(request):
     patient = acting_patient(request.actor)
     now = timezone.now()
-    appointments = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(
-        patient=patient
-    )
+    theirs = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(patient=patient)
     future = list(
-        appointments.filter(slot__starts_at__gt=now)
+        theirs.filter(slot__starts_at__gt=now)
         .prefetch_related(Prefetch("waitlist_entries", WaitlistEntry.objects.filter(ended_at__isnull=True), "open"))
         .order_by("slot__starts_at")
     )
-    past = appointments.filter(slot__starts_at__lte=now).order_by("-slot__starts_at")[:20]
+    past = theirs.filter(slot__starts_at__lte=now).order_by("-slot__starts_at")[:20]
+    waitable = set(selectors.bookable_types().values_list("pk", flat=True))  # as join_waitlist asks
     for appointment in future:
-        appointment.can_cancel = appointment.cancelled_at is None and now <= services.cancellation_deadline(appointment)
+        appointment.can_cancel = selectors.can_cancel_online(appointment, now)
         appointment.on_waitlist = bool(appointment.open)
+        appointment.can_wait = appointment.slot.appointment_type_id in waitable
     context = {"future": future, "past": past, "offers": selectors.open_offers(patient), "clinic": get_clinic()}
     return render(request, "booking/my_appointments.html", context)
 
@@ -125,8 +113,10 @@ def my_appointments(request):
 def cancel(request, appointment_id):
     patient = acting_patient(request.actor)
     try:
-        appointment = services.cancel_appointment(actor=request.actor, patient=patient, appointment_id=appointment_id)
-    except services.BookingError as exc:
+        appointment = cancellation.cancel_appointment(
+            actor=request.actor, patient=patient, appointment_id=appointment_id
+        )
+    except BookingError as exc:
         messages.error(request, str(exc))
         return redirect("booking:mine")
     return render(request, "booking/cancelled.html", {"appointment": appointment})
@@ -144,7 +134,7 @@ def _patient_action(request, action, success: str, **ids):
     """Run a booking service for the acting patient; its refusal is shown as a message on «Mine timer»."""
     try:
         action(actor=request.actor, patient=acting_patient(request.actor), **ids)
-    except services.BookingError as exc:
+    except BookingError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, success)
@@ -156,7 +146,7 @@ def _patient_action(request, action, success: str, **ids):
 def join_waitlist(request, appointment_id):
     return _patient_action(
         request,
-        services.join_waitlist,
+        waitlist.join_waitlist,
         _("You are on the waiting list. We send you an SMS if an earlier time becomes free."),
         appointment_id=appointment_id,
     )
@@ -166,7 +156,7 @@ def join_waitlist(request, appointment_id):
 @require_POST
 def leave_waitlist(request, appointment_id):
     return _patient_action(
-        request, services.leave_waitlist, _("You are off the waiting list."), appointment_id=appointment_id
+        request, waitlist.leave_waitlist, _("You are off the waiting list."), appointment_id=appointment_id
     )
 
 
@@ -174,7 +164,7 @@ def leave_waitlist(request, appointment_id):
 @require_POST
 def decline_offer(request, offer_id):
     return _patient_action(
-        request, services.decline_offer, _("Thank you. The time goes to the next on the list."), offer_id=offer_id
+        request, waitlist.decline_offer, _("Thank you. The time goes to the next on the list."), offer_id=offer_id
     )
 
 
@@ -184,12 +174,12 @@ def offer(request, offer_id):
     patient = acting_patient(request.actor)
     held = selectors.open_offers(patient).filter(pk=offer_id).first()
     if held is None:
-        messages.error(request, services.offer_gone())
+        messages.error(request, waitlist.offer_gone())
         return redirect("booking:mine")
     if request.method == "POST":
         try:
-            appointment = services.take_offer(actor=request.actor, patient=patient, offer_id=held.pk)
-        except services.BookingError as exc:
+            appointment = waitlist.take_offer(actor=request.actor, patient=patient, offer_id=held.pk)
+        except BookingError as exc:
             messages.error(request, str(exc))
             return redirect("booking:mine")
         return redirect("booking:booked", appointment_id=appointment.pk)

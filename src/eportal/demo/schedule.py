@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from eportal.booking.models import Appointment, AppointmentType, Slot, WeeklySchedule
-from eportal.booking.services import generate_slots
+from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import ListPatient, Practitioner
 
 TYPES = [

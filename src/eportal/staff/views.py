@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.audit.services import record_events_for
-from eportal.booking import selectors, services
+from eportal.booking import selectors
+from eportal.booking.errors import BookingError
 from eportal.booking.models import Appointment, Slot
+from eportal.booking.services.cancellation import cancel_for_clinic, set_slot_blocked
 from eportal.web.decorators import staff_required
 
 from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
@@ -126,8 +128,8 @@ def cancel(request, appointment_id):
     back = _day_list_url(appointment.slot.practitioner_id, timezone.localdate(appointment.slot.starts_at))
     if request.method == "POST":
         try:
-            services.cancel_for_clinic(actor=request.actor, appointment_id=appointment.pk)
-        except services.BookingError as exc:
+            cancel_for_clinic(actor=request.actor, appointment_id=appointment.pk)
+        except BookingError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The appointment is cancelled. The patient has been told."))
@@ -143,8 +145,8 @@ def block_slot(request, slot_id, blocked):
     if slot is None:
         raise Http404
     try:
-        services.set_slot_blocked(actor=request.actor, slot_id=slot.pk, blocked=blocked)
-    except services.BookingError as exc:
+        set_slot_blocked(actor=request.actor, slot_id=slot.pk, blocked=blocked)
+    except BookingError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The time is blocked.") if blocked else _("The time is open."))

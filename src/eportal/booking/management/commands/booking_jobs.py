@@ -4,7 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from eportal.booking.services import expire_waitlist_offers, offer_free_times, send_due_reminders
+from eportal.booking.services.appointments import send_due_reminders
+from eportal.booking.services.waitlist import expire_waitlist_offers, offer_free_times
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from eportal.booking.services import generate_slots
+from eportal.booking.services.schedule import generate_slots
 
 
 class Command(BaseCommand):

@@ -1,0 +1,155 @@
+"""Booking a time: the patient's rules under the slot's lock, the appointment, its audit entry, notice and reminder.
+
+Also the row-level steps the waiting list and cancelling build on: locking a slot or an appointment, marking
+one cancelled, auditing it.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from eportal.audit.services import record_event
+from eportal.clinic.models import ListPatient, Practitioner
+from eportal.core.actor import Actor
+
+from .. import notices, selectors
+from ..errors import BookingError
+from ..models import Appointment, Slot, WaitlistOffer
+
+
+def acting_role(appointment: Appointment, by) -> str:
+    """Who acted on the appointment: the patient, a guardian (acting for them) or the clinic's staff."""
+    if by is None or by.is_staff:
+        return "staff"
+    return "patient" if by.national_id == appointment.patient.national_id else "guardian"
+
+
+def audit(action: str, appointment: Appointment, *, actor: Actor) -> None:
+    """One audit entry about the appointment's patient, saying who acted (acting_role)."""
+    role = acting_role(appointment, actor.user)
+    record_event(
+        action,
+        actor=actor,
+        role=role,
+        subject_national_id=appointment.patient.national_id,
+        details={"appointment": appointment.pk, "by": role},
+    )
+
+
+def _taken() -> str:
+    return _("The appointment is unfortunately no longer available")
+
+
+def locked_slot(slot_id: int) -> Slot | None:
+    """The slot, its row locked: booking it, offering it to the waiting list and blocking it take turns."""
+    return (
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("appointment_type", "practitioner")
+        .filter(pk=slot_id)
+        .first()
+    )
+
+
+def active_appointment_for_update(**lookup) -> Appointment | None:
+    """The active (not cancelled) appointment matching `lookup`, its row locked."""
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("slot", "patient")
+        .filter(cancelled_at__isnull=True, **lookup)
+        .first()
+    )
+
+
+def why_not_bookable(patient: ListPatient, slot: Slot | None, *, now=None) -> BookingError | None:
+    """The refusal of a slot the patient may not book online, or None if they may (whether it is still free
+    is found when booking). selectors.bookable_slots_for decides, the rule the free-time page lists by;
+    this only picks the words."""
+    now = now or timezone.now()
+    if slot is None:
+        return BookingError(_("This appointment cannot be booked online."), code="not_bookable")
+    if selectors.bookable_slots_for(patient, slot.appointment_type, now=now).filter(pk=slot.pk).exists():
+        return None
+    if slot.starts_at <= now:
+        return BookingError(_("The time has passed. Choose another time."), code="time_passed")
+    if (
+        slot.practitioner.role == Practitioner.Role.GP
+        and slot.practitioner_id != patient.gp_id
+        and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER
+    ):
+        return BookingError(_("You can book online with your own GP."), code="own_gp_only")
+    return BookingError(_("This appointment cannot be booked online."), code="not_bookable")
+
+
+def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
+    return WaitlistOffer.objects.holding(now).filter(slot=slot).exclude(entry__appointment__patient=patient).exists()
+
+
+def place_booking(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
+    """Book the slot for the patient in the caller's transaction, or raise BookingError: the rules, the
+    appointment and its audit entry. The caller tells the patient (booked, or moved)."""
+    patient = ListPatient.objects.select_for_update().get(pk=patient.pk)  # one booking at a time per patient
+    slot = locked_slot(slot_id)
+    now = timezone.now()
+    refusal = why_not_bookable(patient, slot, now=now)
+    if refusal is not None:
+        raise refusal
+    if slot.appointment_type.reason_required and not reason.strip():
+        raise BookingError(_("Write a short reason for the appointment."), code="reason_required")
+    active = Appointment.objects.filter(patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now)
+    if active.count() >= settings.EPORTAL_BOOKING_MAX_FUTURE:
+        raise BookingError(
+            _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
+            % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
+            code="too_many_appointments",
+        )
+    if active.filter(Q(slot__starts_at__lt=slot.ends_at) & Q(slot__ends_at__gt=slot.starts_at)).exists():
+        raise BookingError(_("You already have an appointment at that time."), code="overlapping_appointment")
+    if _reserved_for_another(slot, patient, now):
+        raise BookingError(_taken(), code="slot_taken")
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                slot=slot, patient=patient, booked_by=actor.user, reason=reason.strip()
+            )
+    except IntegrityError:
+        raise BookingError(_taken(), code="slot_taken") from None
+    audit("appointment_booked", appointment, actor=actor)
+    return appointment
+
+
+@transaction.atomic
+def book_slot(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
+    """Book one free online slot for the patient, or raise BookingError. One transaction: no
+    appointment without its notice and audit entry, and the database refuses a second booking of the slot."""
+    appointment = place_booking(actor=actor, patient=patient, slot_id=slot_id, reason=reason)
+    notices.booked(appointment)
+    return appointment
+
+
+def mark_cancelled(appointment: Appointment, *, actor: Actor) -> None:
+    """Cancel the (locked) appointment and audit it; what the freed time means for others is the caller's."""
+    appointment.cancelled_at, appointment.cancelled_by = timezone.now(), actor.user
+    appointment.save(update_fields=["cancelled_at", "cancelled_by"])
+    audit("appointment_cancelled", appointment, actor=actor)
+
+
+def send_due_reminders(*, now=None) -> int:
+    """Remind about appointments starting within EPORTAL_REMINDER_HOURS, once each."""
+    now = now or timezone.now()
+    due = Appointment.objects.select_related("slot", "patient").filter(
+        cancelled_at__isnull=True,
+        reminded_at__isnull=True,
+        slot__starts_at__gt=now,
+        slot__starts_at__lte=now + datetime.timedelta(hours=settings.EPORTAL_REMINDER_HOURS),
+    )
+    count = 0
+    for appointment in due:
+        with transaction.atomic():
+            if Appointment.objects.filter(pk=appointment.pk, reminded_at__isnull=True).update(reminded_at=now):
+                notices.reminder(appointment)
+                count += 1
+    return count
