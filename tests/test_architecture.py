@@ -15,7 +15,7 @@ MODULES = sorted(path for path in PACKAGE.rglob("*.py") if "migrations" not in p
 
 # Domain code: it takes an Actor, never an HTTP request, and never touches a session.
 DOMAIN_PACKAGES = {"core", "identity", "audit", "notifications", "representation"}
-DOMAIN_MODULE_NAMES = {"services", "selectors", "models", "tasks", "notices", "importer", "oidc", "tokens"}
+DOMAIN_MODULE_NAMES = {"services", "selectors", "models", "tasks", "notices", "errors", "importer", "oidc", "tokens"}
 HTTP_MODULES = {"django.http", "django.shortcuts", "django.contrib.messages", "eportal.web"}
 
 
@@ -23,12 +23,13 @@ def _name(path: Path) -> str:
     return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
 
 
+TRANSPORT_PACKAGES = {"web", "staff", "demo"}
 TRANSPORT_MODULE_NAMES = {"admin", "apps", "urls", "views", "forms", "middleware", "management"}
 
 
 def _is_domain(path: Path) -> bool:
     parts = path.relative_to(PACKAGE).with_suffix("").parts
-    if any(part in TRANSPORT_MODULE_NAMES for part in parts):
+    if parts[0] in TRANSPORT_PACKAGES or any(part in TRANSPORT_MODULE_NAMES for part in parts):
         return False
     return parts[0] in DOMAIN_PACKAGES or any(part in DOMAIN_MODULE_NAMES for part in parts[1:])
 

@@ -225,7 +225,7 @@ def busy_server(transactional_db):
 
 
 def test_one_hundred_patients_clicking_the_same_slot_over_http_get_one_appointment(busy_server, django_user_model):
-    """Issue 5, point 9: 100 concurrent booking attempts at one slot against a live server."""
+    """100 concurrent booking attempts at one slot against a live server: one appointment, the rest refused."""
     import threading
     import urllib.parse
     import urllib.request

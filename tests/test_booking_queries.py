@@ -1,4 +1,4 @@
-"""The booking pages make the same number of queries however much data there is (DESIGN.md: selectors are
+"""The booking pages make the same number of queries however much data there is (docs/architecture.md: selectors are
 built for a constant number of queries per page). Counted, not timed: the count does not depend on the
 machine. bench/booking_bench.py measures the time."""
 

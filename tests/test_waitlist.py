@@ -335,7 +335,7 @@ def test_blocking_a_held_time_withdraws_the_offer(family, per, slots, staff_user
 @pytest.mark.django_db(transaction=True)
 def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(family, slots, monkeypatch):
     """The expiry job is between making the next offer and committing it when another patient books the
-    time: the slot's row lock makes the booking wait and then see the hold (found in review, PostgreSQL)."""
+    time: the slot's row lock makes the booking wait and then see the hold (a race seen on PostgreSQL)."""
     import threading
 
     from django.contrib.auth import get_user_model
