@@ -15,7 +15,6 @@ HIGH = "high"
 LEVEL_ORDER = {SUBSTANTIAL: 1, HIGH: 2}
 
 WEB = "web"
-APP = "app"
 SYSTEM = "system"  # background jobs and commands: no person at a keyboard
 
 USER_AGENT_MAX = 300
