@@ -4,10 +4,13 @@ import datetime
 import itertools
 import random
 
+from eportal.accounts.models import User
 from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import ListPatient, Practitioner
+from eportal.core.actor import system_actor
 from eportal.identity.synthetic import synthetic_national_id
+from eportal.representation.policy import Capability, grant
 
 _rng = random.Random(4711)
 _mobiles = itertools.count(91000001)
@@ -48,6 +51,15 @@ def list_patient(gp: Practitioner, **fields) -> ListPatient:
         "mobile": mobile(),
     }
     return ListPatient.objects.create(gp=gp, **{**defaults, **fields})
+
+
+def grant_for(patient: ListPatient, capability: str = Capability.APPOINTMENTS):
+    """The policy's grant for the patient acting for themselves, through their user (an inactive one is made
+    if they have none, so nobody is told more than before)."""
+    user = User.objects.filter(national_id=patient.national_id).first() or User.objects.create_user(
+        username=patient.national_id, national_id=patient.national_id, is_active=False
+    )
+    return grant(system_actor(user=user), capability)
 
 
 MORNING = (datetime.time(8), datetime.time(9), True)  # 08:00–09:00 online: three 20-minute times

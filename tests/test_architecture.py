@@ -15,7 +15,20 @@ MODULES = sorted(path for path in PACKAGE.rglob("*.py") if "migrations" not in p
 
 # Domain code: it takes an Actor, never an HTTP request, and never touches a session.
 DOMAIN_PACKAGES = {"core", "identity", "audit", "notifications", "representation"}
-DOMAIN_MODULE_NAMES = {"services", "selectors", "models", "tasks", "notices", "errors", "importer", "oidc", "tokens"}
+DOMAIN_MODULE_NAMES = {
+    "services",
+    "selectors",
+    "models",
+    "tasks",
+    "notices",
+    "errors",
+    "importer",
+    "oidc",
+    "tokens",
+    "policy",
+    "recipients",
+    "ages",
+}
 HTTP_MODULES = {"django.http", "django.shortcuts", "django.contrib.messages", "eportal.web"}
 
 
@@ -24,7 +37,7 @@ def _name(path: Path) -> str:
 
 
 TRANSPORT_PACKAGES = {"web", "staff", "demo"}
-TRANSPORT_MODULE_NAMES = {"admin", "apps", "urls", "views", "forms", "middleware", "management"}
+TRANSPORT_MODULE_NAMES = {"admin", "apps", "urls", "views", "forms", "middleware", "management", "context_processors"}
 
 
 def _is_domain(path: Path) -> bool:

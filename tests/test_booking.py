@@ -14,8 +14,8 @@ from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.cancellation import cancel_appointment
 from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import Practitioner
-from eportal.core.actor import system_actor
 from tests import factories
+from tests.factories import grant_for
 from tests.helpers import run_concurrently
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -71,33 +71,33 @@ def future_slots(clinic_day):
 
 def test_booking_and_cancelling_before_the_deadline(future_slots, clinic_day, django_user_model):
     patient = factories.list_patient(clinic_day["gp"])
-    appointment = book_slot(patient=patient, slot_id=future_slots[0].pk, reason="Vondt i ryggen", actor=system_actor())
+    appointment = book_slot(grant=grant_for(patient), slot_id=future_slots[0].pk, reason="Vondt i ryggen")
     assert appointment.slot == future_slots[0]
-    cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
+    cancel_appointment(appointment_id=appointment.pk, grant=grant_for(patient))
     # The slot is free again.
     other = factories.list_patient(clinic_day["gp"])
-    assert book_slot(patient=other, slot_id=future_slots[0].pk, reason="Kontroll", actor=system_actor())
+    assert book_slot(grant=grant_for(other), slot_id=future_slots[0].pk, reason="Kontroll")
 
 
 def test_rules_refuse_with_a_norwegian_message(future_slots, clinic_day):
     patient = factories.list_patient(clinic_day["gp"])
-    book_slot(patient=patient, slot_id=future_slots[0].pk, reason="a", actor=system_actor())
+    book_slot(grant=grant_for(patient), slot_id=future_slots[0].pk, reason="a")
     other = factories.list_patient(clinic_day["gp"])
     with pytest.raises(BookingError, match="Timen er dessverre ikke lenger ledig"):
-        book_slot(patient=other, slot_id=future_slots[0].pk, reason="b", actor=system_actor())
+        book_slot(grant=grant_for(other), slot_id=future_slots[0].pk, reason="b")
     with pytest.raises(BookingError, match="kort grunn"):
-        book_slot(patient=patient, slot_id=future_slots[1].pk, reason="  ", actor=system_actor())
-    book_slot(patient=patient, slot_id=future_slots[1].pk, reason="b", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=future_slots[1].pk, reason="  ")
+    book_slot(grant=grant_for(patient), slot_id=future_slots[1].pk, reason="b")
     with pytest.raises(BookingError, match="2 fremtidige timer"):
-        book_slot(patient=patient, slot_id=future_slots[2].pk, reason="c", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=future_slots[2].pk, reason="c")
     elsewhere = factories.list_patient(factories.practitioner("9100022"))
     with pytest.raises(BookingError, match="egen fastlege"):
-        book_slot(patient=elsewhere, slot_id=future_slots[3].pk, reason="d", actor=system_actor())
+        book_slot(grant=grant_for(elsewhere), slot_id=future_slots[3].pk, reason="d")
     Slot.objects.filter(pk=future_slots[4].pk).update(online=False)
     with pytest.raises(BookingError, match="kan ikke bestilles på nett"):
-        book_slot(patient=other, slot_id=future_slots[4].pk, reason="e", actor=system_actor())
+        book_slot(grant=grant_for(other), slot_id=future_slots[4].pk, reason="e")
     with pytest.raises(BookingError, match="kan ikke bestilles på nett"):
-        book_slot(patient=other, slot_id=999999, reason="e", actor=system_actor())
+        book_slot(grant=grant_for(other), slot_id=999999, reason="e")
     assert Appointment.objects.count() == 2
 
 
@@ -110,9 +110,9 @@ def test_no_overlapping_bookings_for_one_patient(clinic_day):
         practitioner=nurse, starts_at__lt=gp_slot.ends_at, ends_at__gt=gp_slot.starts_at
     ).first()
     patient = factories.list_patient(clinic_day["gp"])
-    book_slot(patient=patient, slot_id=gp_slot.pk, reason="a", actor=system_actor())
+    book_slot(grant=grant_for(patient), slot_id=gp_slot.pk, reason="a")
     with pytest.raises(BookingError, match="allerede en time på det tidspunktet"):
-        book_slot(patient=patient, slot_id=nurse_slot.pk, reason="b", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=nurse_slot.pk, reason="b")
     assert not Appointment.objects.filter(slot=nurse_slot).exists()
 
 
@@ -133,23 +133,23 @@ def test_a_booked_double_length_time_blocks_the_patients_overlapping_time(clinic
         datetime.timedelta(minutes=20)
     )
     patient = factories.list_patient(clinic_day["gp"])
-    book_slot(patient=patient, slot_id=double.pk, reason="Sammensatte plager", actor=system_actor())
+    book_slot(grant=grant_for(patient), slot_id=double.pk, reason="Sammensatte plager")
     with pytest.raises(BookingError, match="allerede en time på det tidspunktet"):
-        book_slot(patient=patient, slot_id=overlapping.pk, reason="Sår", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=overlapping.pk, reason="Sår")
     assert not Appointment.objects.filter(slot=overlapping).exists()
-    assert book_slot(patient=patient, slot_id=after.pk, reason="Sår", actor=system_actor()).slot == after
+    assert book_slot(grant=grant_for(patient), slot_id=after.pk, reason="Sår").slot == after
 
 
 def test_cancelling_after_the_deadline_or_someone_elses_appointment_is_refused(clinic_day, settings):
     slot = factories.schedule(clinic_day["gp"], timezone.localdate() + datetime.timedelta(days=1))[0]
     patient = factories.list_patient(clinic_day["gp"])
-    appointment = book_slot(patient=patient, slot_id=slot.pk, reason="a", actor=system_actor())
+    appointment = book_slot(grant=grant_for(patient), slot_id=slot.pk, reason="a")
     stranger = factories.list_patient(clinic_day["gp"])
     with pytest.raises(BookingError, match="fant ikke"):
-        cancel_appointment(appointment_id=appointment.pk, patient=stranger, actor=system_actor())
+        cancel_appointment(appointment_id=appointment.pk, grant=grant_for(stranger))
     settings.EPORTAL_CANCEL_DEADLINE_HOURS = 72
     with pytest.raises(BookingError, match="Fristen for å avbestille"):
-        cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
+        cancel_appointment(appointment_id=appointment.pk, grant=grant_for(patient))
     assert Appointment.objects.get().cancelled_at is None
 
 
@@ -166,7 +166,7 @@ def test_one_hundred_concurrent_bookings_of_one_slot_give_exactly_one_appointmen
     patients = [factories.list_patient(gp) for _ in range(100)]
     outcomes = run_concurrently(
         [
-            functools.partial(book_slot, patient=patient, slot_id=slot.pk, reason="samtidig", actor=system_actor())
+            functools.partial(book_slot, grant=grant_for(patient), slot_id=slot.pk, reason="samtidig")
             for patient in patients
         ],
         error=BookingError,
@@ -221,7 +221,7 @@ def test_a_time_the_free_time_page_leaves_out_is_refused_by_the_booking_service(
     slot.refresh_from_db()
     assert slot not in selectors.free_online_slots(patient=patient, appointment_type=slot.appointment_type)
     with pytest.raises(BookingError, match=message) as refused:
-        book_slot(patient=patient, slot_id=slot.pk, reason="Kontroll", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=slot.pk, reason="Kontroll")
     assert refused.value.code == code
     assert not Appointment.objects.exists()
 
@@ -232,7 +232,7 @@ def test_a_time_that_has_passed_is_refused_with_its_own_message(future_slots, cl
     Slot.objects.filter(pk=slot.pk).update(starts_at=past, ends_at=past + datetime.timedelta(minutes=20))
     patient = factories.list_patient(clinic_day["gp"])
     with pytest.raises(BookingError, match="Tidspunktet har passert") as refused:
-        book_slot(patient=patient, slot_id=slot.pk, reason="Kontroll", actor=system_actor())
+        book_slot(grant=grant_for(patient), slot_id=slot.pk, reason="Kontroll")
     assert refused.value.code == "time_passed" and not Appointment.objects.exists()
 
 
@@ -241,17 +241,17 @@ def test_any_gp_may_be_booked_when_the_setting_allows_it(future_slots, clinic_da
     elsewhere = factories.list_patient(factories.practitioner("9100022"))
     slot = future_slots[0]
     assert slot in selectors.free_online_slots(patient=elsewhere, appointment_type=slot.appointment_type)
-    assert book_slot(patient=elsewhere, slot_id=slot.pk, reason="Kontroll", actor=system_actor()).slot == slot
+    assert book_slot(grant=grant_for(elsewhere), slot_id=slot.pk, reason="Kontroll").slot == slot
 
 
 def test_cancelling_online_is_possible_until_the_deadline_and_not_after(future_slots, clinic_day, settings):
     settings.EPORTAL_CANCEL_DEADLINE_HOURS = 24
     patient = factories.list_patient(clinic_day["gp"])
-    appointment = book_slot(patient=patient, slot_id=future_slots[0].pk, reason="a", actor=system_actor())
+    appointment = book_slot(grant=grant_for(patient), slot_id=future_slots[0].pk, reason="a")
     deadline = selectors.cancellation_deadline(appointment)
     assert deadline == appointment.slot.starts_at - datetime.timedelta(hours=24)
     assert selectors.can_cancel_online(appointment, deadline)
     assert not selectors.can_cancel_online(appointment, deadline + datetime.timedelta(microseconds=1))
-    cancel_appointment(appointment_id=appointment.pk, patient=patient, actor=system_actor())
+    cancel_appointment(appointment_id=appointment.pk, grant=grant_for(patient))
     appointment.refresh_from_db()
     assert not selectors.can_cancel_online(appointment, deadline - datetime.timedelta(days=1))  # cancelled

@@ -10,10 +10,10 @@ from django.utils import timezone
 from eportal.booking.models import Appointment, AppointmentType, Slot
 from eportal.booking.services.appointments import book_slot, send_due_reminders
 from eportal.clinic.models import Practitioner
-from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
 from tests.accounts_fixtures import log_in, register_and_activate
+from tests.factories import grant_for
 from tests.helpers import run_tasks
 
 
@@ -96,7 +96,7 @@ def test_calendar_file(patient_client, family, schedule):
 def test_another_patients_appointment_is_not_found(patient_client, family, schedule):
     stranger = factories.list_patient(family["gp"])
     slot = Slot.objects.order_by("starts_at").last()
-    appointment = book_slot(patient=stranger, slot_id=slot.pk, reason="Privat", actor=system_actor())
+    appointment = book_slot(grant=grant_for(stranger), slot_id=slot.pk, reason="Privat")
     for method, path in [
         ("get", f"/timer/{appointment.pk}/bestilt/"),
         ("get", f"/timer/{appointment.pk}/kalender.ics"),
@@ -113,7 +113,7 @@ def test_tampered_and_taken_slots_get_clear_messages(patient_client, family, sch
     assert patient_client.get("/timer/bestill/abc/").status_code == 404
     assert patient_client.get(f"/timer/bestill/{schedule['hidden'].pk}/").status_code == 404
     slot_id = first_free_slot(patient_client, schedule["type"].pk)
-    book_slot(patient=factories.list_patient(family["gp"]), slot_id=slot_id, reason="x", actor=system_actor())
+    book_slot(grant=grant_for(factories.list_patient(family["gp"])), slot_id=slot_id, reason="x")
     response = patient_client.post(f"/timer/bestill/tid/{slot_id}/", {"reason": "Kontroll"})
     assert response.status_code == 400 and "Timen er dessverre ikke lenger ledig" in response.content.decode()
     long_reason = patient_client.post(f"/timer/bestill/tid/{slot_id + 1}/", {"reason": "x" * 301})
@@ -182,7 +182,7 @@ def test_booking_pages_need_login(client, family, schedule):
 
 def test_reminders_go_once_within_the_window(patient_client, family, schedule):
     slot = Slot.objects.order_by("starts_at").first()
-    appointment = book_slot(patient=family["kari"], slot_id=slot.pk, reason="x", actor=system_actor())
+    appointment = book_slot(grant=grant_for(family["kari"]), slot_id=slot.pk, reason="x")
     run_tasks()
     mail.outbox.clear()
     backends.sms_outbox.clear()

@@ -12,8 +12,8 @@ from django.utils import timezone
 from eportal.booking.models import Appointment, Slot
 from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.waitlist import join_waitlist
-from eportal.core.actor import system_actor
 from tests import factories
+from tests.factories import grant_for
 from tests.test_staff_pages import staff, staff_client  # noqa: F401 - fixtures
 
 DAY = datetime.time(8), datetime.time(16), True  # 24 twenty-minute online times a day
@@ -38,7 +38,7 @@ def grow(gp, first_day, patient, *, days=10, others=40):
     factories.schedule(gp, first_day + datetime.timedelta(days=1), days=days, blocks=[DAY])
     slots = list(Slot.objects.filter(appointments__isnull=True).order_by("starts_at"))
     for slot in slots[1:others:2]:
-        book_slot(patient=factories.list_patient(gp), slot_id=slot.pk, reason="x", actor=system_actor())
+        book_slot(grant=grant_for(factories.list_patient(gp)), slot_id=slot.pk, reason="x")
     past = timezone.now() - datetime.timedelta(days=30)
     for index in range(30):
         old = Slot.objects.create(
@@ -48,13 +48,13 @@ def grow(gp, first_day, patient, *, days=10, others=40):
             ends_at=past - datetime.timedelta(days=index) + datetime.timedelta(minutes=20),
         )
         Appointment.objects.create(slot=old, patient=patient, reason="x", cancelled_at=past if index % 3 else None)
-    coming = book_slot(patient=patient, slot_id=slots[-1].pk, reason="x", actor=system_actor())
-    join_waitlist(appointment_id=coming.pk, patient=patient, actor=system_actor())
+    coming = book_slot(grant=grant_for(patient), slot_id=slots[-1].pk, reason="x")
+    join_waitlist(appointment_id=coming.pk, grant=grant_for(patient))
 
 
 def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, first_day):
     slots = factories.schedule(family["gp"], first_day, blocks=[DAY])
-    book_slot(patient=family["kari"], slot_id=slots[0].pk, reason="x", actor=system_actor())  # each list has one
+    book_slot(grant=grant_for(family["kari"]), slot_id=slots[0].pk, reason="x")  # each list has one
     type_id = slots[0].appointment_type_id
     pages = [f"/timer/bestill/{type_id}/", "/timer/"]
     before = [queries(logged_in, url) for url in pages]
@@ -67,8 +67,8 @@ def test_free_times_and_mine_timer_do_not_grow_with_the_data(logged_in, family, 
 def test_the_staff_day_list_does_not_grow_with_the_bookings(staff_client, family, first_day):  # noqa: F811
     slots = factories.schedule(family["gp"], first_day, blocks=[DAY])
     url = f"/personale/dagsliste/?practitioner={family['gp'].pk}&day={first_day.isoformat()}"
-    book_slot(patient=factories.list_patient(family["gp"]), slot_id=slots[0].pk, reason="x", actor=system_actor())
+    book_slot(grant=grant_for(factories.list_patient(family["gp"])), slot_id=slots[0].pk, reason="x")
     before = queries(staff_client, url)
     for slot in slots[1:]:
-        book_slot(patient=factories.list_patient(family["gp"]), slot_id=slot.pk, reason="x", actor=system_actor())
+        book_slot(grant=grant_for(factories.list_patient(family["gp"])), slot_id=slot.pk, reason="x")
     assert queries(staff_client, url) == before

@@ -27,6 +27,7 @@ from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
 from tests.accounts_fixtures import PASSWORD, log_in, register_and_activate
+from tests.factories import grant_for
 from tests.helpers import run_concurrently, run_tasks
 
 
@@ -61,7 +62,7 @@ def per(family):
 
 
 def book(patient, slot, reason="Vondt i ryggen"):
-    return book_slot(patient=patient, slot_id=slot.pk, reason=reason, actor=system_actor())
+    return book_slot(grant=grant_for(patient), slot_id=slot.pk, reason=reason)
 
 
 def clear_outbox():
@@ -99,13 +100,13 @@ def test_a_patient_puts_an_appointment_on_the_waiting_list_from_mine_timer(kari,
 
 def test_a_freed_earlier_time_is_held_for_the_first_on_the_list_and_sent_by_sms(kari, per, family, slots):
     kari_appointment = book(family["kari"], slots[4])
-    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=kari_appointment.pk, grant=grant_for(family["kari"]))
     per_appointment = book(per["patient"], slots[5])
-    join_waitlist(appointment_id=per_appointment.pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=per_appointment.pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
     freed = book(ola, slots[1])
     clear_outbox()
-    cancel_appointment(appointment_id=freed.pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=freed.pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     assert offer.entry.appointment == kari_appointment and offer.slot == slots[1]  # first asked, first offered
     assert offer.expires_at - offer.offered_at == pytest.approx(
@@ -128,11 +129,11 @@ def test_a_freed_earlier_time_is_held_for_the_first_on_the_list_and_sent_by_sms(
 
 def test_taking_the_offer_moves_the_appointment_and_offers_the_old_time_on(kari, per, family, slots):
     kari_appointment = book(family["kari"], slots[4], reason="Kontroll")
-    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=kari_appointment.pk, grant=grant_for(family["kari"]))
     per_appointment = book(per["patient"], slots[5])
-    join_waitlist(appointment_id=per_appointment.pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=per_appointment.pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[1]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[1]).pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     clear_outbox()
     page = kari.get(f"/timer/tilbud/{offer.pk}/").content.decode()
@@ -156,9 +157,9 @@ def test_taking_the_offer_moves_the_appointment_and_offers_the_old_time_on(kari,
 def test_no_thanks_and_an_expired_hold_pass_the_time_on_then_free_it_for_all(kari, per, family, slots):
     Slot.objects.filter(pk__in=[slot.pk for slot in slots[1:4]]).update(blocked=True)  # one earlier time only
     for patient, slot in [(family["kari"], slots[4]), (per["patient"], slots[5])]:
-        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, actor=system_actor())
+        join_waitlist(appointment_id=book(patient, slot).pk, grant=grant_for(patient))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     html = kari.post(f"/timer/tilbud/{offer.pk}/nei/", follow=True).content.decode()
     assert "Takk. Timen går videre til nestemann på listen." in html
@@ -175,9 +176,9 @@ def test_no_thanks_and_an_expired_hold_pass_the_time_on_then_free_it_for_all(kar
 
 
 def test_nobody_else_can_see_or_take_an_offer(kari, per, family, slots):
-    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, grant=grant_for(family["kari"]))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     for method in (per["client"].get, per["client"].post):
         html = method(f"/timer/tilbud/{offer.pk}/", follow=True).content.decode()
@@ -191,10 +192,10 @@ def test_nobody_else_can_see_or_take_an_offer(kari, per, family, slots):
 
 def test_cancelling_the_waiting_appointment_withdraws_its_offer_and_passes_it_on(kari, per, family, slots):
     kari_appointment = book(family["kari"], slots[4])
-    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], actor=system_actor())
-    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=kari_appointment.pk, grant=grant_for(family["kari"]))
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     kari.post(f"/timer/{kari_appointment.pk}/avbestill/")
     assert WaitlistOffer.objects.get(entry__appointment=kari_appointment).status == "withdrawn"
     per_offers = WaitlistOffer.objects.filter(entry__appointment__patient=per["patient"], status="open")
@@ -202,7 +203,7 @@ def test_cancelling_the_waiting_appointment_withdraws_its_offer_and_passes_it_on
 
 
 def test_a_time_starting_within_the_hold_is_not_offered(family, per, slots):
-    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
     appointment = book(ola, slots[0])
     soon = timezone.now() + datetime.timedelta(minutes=30)
@@ -236,11 +237,11 @@ def hours_around_now(before: int, after: int) -> tuple[int, int]:
 
 
 def test_no_offer_at_night_then_the_morning_job_offers_the_time(settings, per, family, slots):
-    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
     settings.EPORTAL_WAITLIST_QUIET_HOURS = hours_around_now(1, 2)  # it is night now
     clear_outbox()
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     call_command("booking_jobs")
     assert not WaitlistOffer.objects.exists() and sms_to(per["patient"]) == []
     settings.EPORTAL_WAITLIST_QUIET_HOURS = hours_around_now(3, -1)  # morning now
@@ -253,7 +254,7 @@ def test_no_offer_at_night_then_the_morning_job_offers_the_time(settings, per, f
 def test_the_job_offers_a_time_staff_freed_by_hand_to_the_first_waiting(kari, per, family, slots):
     Slot.objects.filter(pk=slots[1].pk).update(blocked=True)
     for patient, slot in [(family["kari"], slots[4]), (per["patient"], slots[5])]:
-        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, actor=system_actor())
+        join_waitlist(appointment_id=book(patient, slot).pk, grant=grant_for(patient))
     call_command("booking_jobs")  # the other earlier times are free too: each waiting patient gets one
     first = {offer.entry.appointment.patient.pk: offer.slot for offer in WaitlistOffer.objects.all()}
     assert first == {family["kari"].pk: slots[0], per["patient"].pk: slots[2]}
@@ -273,13 +274,13 @@ def test_double_clicks_no_thanks_and_other_bookings_racing_for_a_held_time(famil
 
     get_user_model().objects.create_user(family["kari"].national_id, national_id=family["kari"].national_id)
     kari_appointment = book(family["kari"], slots[4])
-    join_waitlist(appointment_id=kari_appointment.pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=kari_appointment.pk, grant=grant_for(family["kari"]))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     others = [factories.list_patient(family["gp"]) for _ in range(20)]
-    calls = [functools.partial(take_offer, offer_id=offer.pk, patient=family["kari"], actor=system_actor())] * 10
-    calls += [functools.partial(decline_offer, offer_id=offer.pk, patient=family["kari"], actor=system_actor())] * 5
+    calls = [functools.partial(take_offer, offer_id=offer.pk, grant=grant_for(family["kari"]))] * 10
+    calls += [functools.partial(decline_offer, offer_id=offer.pk, grant=grant_for(family["kari"]))] * 5
     calls += [functools.partial(book, patient, slots[0]) for patient in others]
     outcomes = run_concurrently(calls, error=BookingError)
     offer.refresh_from_db()
@@ -295,7 +296,7 @@ def test_double_clicks_no_thanks_and_other_bookings_racing_for_a_held_time(famil
 
 def test_a_patient_who_never_answers_gets_two_offers_then_leaves_the_list_and_can_still_log_in(family, kari, slots):
     appointment = book(family["kari"], slots[5])
-    join_waitlist(appointment_id=appointment.pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=appointment.pk, grant=grant_for(family["kari"]))
     clear_outbox()
     for _ in range(6):  # booking-jobs hour after hour; each hold runs out unanswered
         call_command("booking_jobs")
@@ -312,7 +313,7 @@ def test_a_patient_who_never_answers_gets_two_offers_then_leaves_the_list_and_ca
 
 def test_entries_of_appointments_that_are_over_end(family, kari, slots):
     appointment = book(family["kari"], slots[5])
-    join_waitlist(appointment_id=appointment.pk, patient=family["kari"], actor=system_actor())
+    join_waitlist(appointment_id=appointment.pk, grant=grant_for(family["kari"]))
     past = timezone.now() - datetime.timedelta(hours=1)
     Slot.objects.filter(pk=slots[5].pk).update(starts_at=past, ends_at=past + datetime.timedelta(minutes=20))
     call_command("booking_jobs")
@@ -320,9 +321,9 @@ def test_entries_of_appointments_that_are_over_end(family, kari, slots):
 
 
 def test_blocking_a_held_time_withdraws_the_offer(family, per, slots, staff_user):
-    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     set_slot_blocked(slot_id=slots[0].pk, blocked=True, actor=system_actor(staff_user))
     offer.refresh_from_db()
@@ -346,9 +347,9 @@ def test_a_time_being_passed_on_cannot_be_booked_by_someone_else_meanwhile(famil
     per, liv, other = (factories.list_patient(family["gp"]) for _ in range(3))
     for patient, slot in ((per, slots[4]), (liv, slots[5])):
         get_user_model().objects.create_user(patient.national_id, national_id=patient.national_id)
-        join_waitlist(appointment_id=book(patient, slot).pk, patient=patient, actor=system_actor())
+        join_waitlist(appointment_id=book(patient, slot).pk, grant=grant_for(patient))
     ola = factories.list_patient(family["gp"])
-    cancel_appointment(appointment_id=book(ola, slots[0]).pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=book(ola, slots[0]).pk, grant=grant_for(ola))
     WaitlistOffer.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     offered, booking_tried = threading.Event(), threading.Event()
     real_notice = notices.earlier_time_offered
@@ -392,13 +393,13 @@ def test_an_entry_that_ends_while_the_job_runs_gets_no_offer(family, per, slots,
     from eportal.booking import selectors
 
     appointment = book(per["patient"], slots[5])
-    join_waitlist(appointment_id=appointment.pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=appointment.pk, grant=grant_for(per["patient"]))
     clear_outbox()
     real = selectors.free_online_slots
 
     def patient_leaves_first(**kwargs):  # «Fjern meg fra ventelisten» commits while the job is in its loop
         if not WaitlistEntry.objects.filter(ended_at__isnull=False).exists():
-            leave_waitlist(appointment_id=appointment.pk, patient=per["patient"], actor=system_actor())
+            leave_waitlist(appointment_id=appointment.pk, grant=grant_for(per["patient"]))
         return real(**kwargs)
 
     monkeypatch.setattr(selectors, "free_online_slots", patient_leaves_first)
@@ -409,12 +410,12 @@ def test_an_entry_that_ends_while_the_job_runs_gets_no_offer(family, per, slots,
 def test_a_freed_time_goes_to_the_first_waiting_patient_who_may_book_it(kari, per, family, slots):
     """Kari asked first, but has since moved to another GP's list: the free-time page no longer shows her this
     GP's times, so the waiting list does not offer them to her either; Per, next in line, gets the time."""
-    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, patient=family["kari"], actor=system_actor())
-    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, patient=per["patient"], actor=system_actor())
+    join_waitlist(appointment_id=book(family["kari"], slots[4]).pk, grant=grant_for(family["kari"]))
+    join_waitlist(appointment_id=book(per["patient"], slots[5]).pk, grant=grant_for(per["patient"]))
     ola = factories.list_patient(family["gp"])
     freed = book(ola, slots[1])
     ListPatient.objects.filter(pk=family["kari"].pk).update(gp=factories.practitioner("9100022"))
-    cancel_appointment(appointment_id=freed.pk, patient=ola, actor=system_actor())
+    cancel_appointment(appointment_id=freed.pk, grant=grant_for(ola))
     offer = WaitlistOffer.objects.get()
     assert offer.slot == slots[1] and offer.entry.appointment.patient == per["patient"]
     call_command("booking_jobs")  # the other earlier free times are not offered to Kari either

@@ -24,6 +24,7 @@ admin.site.login = _admin_login
 urlpatterns = [
     path("", include("eportal.clinic.urls")),
     path("", include("eportal.accounts.urls")),
+    path("", include("eportal.representation.urls")),
     path("", include("eportal.booking.urls")),
     path("", include("eportal.staff.urls")),
     path("personale/admin/", admin.site.urls),

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from eportal.core.actor import system_actor
 from tests import factories
 
 from .account_steps import activated_user, h1, listed_patient, log_in, main
@@ -34,10 +33,7 @@ def patient(clinic):
     patient.user = activated_user(patient)
     factories.schedule(patient.gp, timezone.localdate() + datetime.timedelta(days=2), days=3, type_name=TYPE_NAME)
     book_slot(
-        patient=factories.list_patient(patient.gp),
-        slot_id=first_slot().pk,
-        reason="Allerede tatt",
-        actor=system_actor(),
+        grant=factories.grant_for(factories.list_patient(patient.gp)), slot_id=first_slot().pk, reason="Allerede tatt"
     )
     return patient
 

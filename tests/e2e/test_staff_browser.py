@@ -15,9 +15,9 @@ from playwright.sync_api import Page, expect
 from eportal.accounts.models import User
 from eportal.booking.models import Appointment
 from eportal.booking.services.appointments import book_slot
-from eportal.core.actor import system_actor
 from eportal.demo.clinic import STAFF_PASSWORD
 from tests import factories
+from tests.factories import grant_for
 from tests.helpers import current_totp
 
 from .account_steps import h1, listed_patient, main
@@ -39,8 +39,8 @@ def bookings(clinic):
     day = timezone.localdate() + datetime.timedelta(days=3)
     blocks = [(datetime.time(8), datetime.time(9), True), (datetime.time(9), datetime.time(9, 40), False)]
     slots = factories.schedule(sigrid.gp, day, blocks=blocks, type_name=TYPE_NAME)
-    sigrids = book_slot(patient=sigrid, slot_id=slots[0].pk, reason="Vondt i kneet", actor=system_actor())
-    book_slot(patient=per, slot_id=slots[2].pk, reason="Kontroll", actor=system_actor())
+    sigrids = book_slot(grant=grant_for(sigrid), slot_id=slots[0].pk, reason="Vondt i kneet")
+    book_slot(grant=grant_for(per), slot_id=slots[2].pk, reason="Kontroll")
     return {"gp": sigrid.gp, "day": day, "patient": sigrid, "appointment": sigrids}
 
 

@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 from eportal.booking.models import Appointment, WaitlistEntry, WaitlistOffer
 from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.cancellation import cancel_appointment
-from eportal.core.actor import system_actor
 from eportal.notifications import backends
 from tests import factories
+from tests.factories import grant_for
 from tests.helpers import run_tasks
 
 from .account_steps import activated_user, h1, listed_patient, log_in, main
@@ -45,9 +45,9 @@ def waiting(clinic, live_server, settings):
     )
     return {
         "patient": sigrid,
-        "own": book_slot(patient=sigrid, slot_id=slots[4].pk, reason=REASON, actor=system_actor()),
+        "own": book_slot(grant=grant_for(sigrid), slot_id=slots[4].pk, reason=REASON),
         "ola": ola,
-        "earlier": book_slot(patient=ola, slot_id=slots[1].pk, reason="Kontroll", actor=system_actor()),
+        "earlier": book_slot(grant=grant_for(ola), slot_id=slots[1].pk, reason="Kontroll"),
     }
 
 
@@ -70,7 +70,7 @@ def free_the_earlier_time(waiting) -> str:
     """Ola cancels his earlier time; returns the link in the SMS it sends Sigrid (sent by the background worker)."""
     run_tasks()
     backends.sms_outbox.clear()
-    cancel_appointment(appointment_id=waiting["earlier"].pk, patient=waiting["ola"], actor=system_actor())
+    cancel_appointment(appointment_id=waiting["earlier"].pk, grant=grant_for(waiting["ola"]))
     run_tasks()
     texts = [sms["text"] for sms in backends.sms_outbox if sms["to"] == waiting["patient"].mobile]
     assert len(texts) == 1, backends.sms_outbox

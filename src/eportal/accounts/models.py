@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from eportal.identity.fields import NationalIdField
+from eportal.identity.fields import MobileNumberField, NationalIdField
 
 
 class User(AbstractUser):
@@ -16,6 +16,10 @@ class User(AbstractUser):
     pending_email = models.EmailField(_("new e-mail, not yet confirmed"), blank=True)
     consent_version = models.PositiveSmallIntegerField(_("consent version"), null=True, blank=True)
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # The mobile the registration was accepted with (for a child's account, the guardian's registered on the
+    # child): login codes and notices go there while the clinic still has it registered. Empty: the first
+    # registered.
+    code_mobile = MobileNumberField(_("mobile for codes"), blank=True)
     notify_by_sms = models.BooleanField(_("notices by SMS"), default=True)
     notify_by_email = models.BooleanField(_("notices by e-mail"), default=True)
     # Wrong one-time codes in a row, across codes: a new code does not reset it, a login does.

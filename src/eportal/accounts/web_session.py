@@ -7,7 +7,7 @@ import time
 from django.contrib.auth import login, logout, update_session_auth_hash
 
 from eportal.core.actor import SUBSTANTIAL
-from eportal.web.actor import LOGIN_SESSION_KEY, actor_for, login_facts
+from eportal.web.actor import ACTING_FOR_SESSION_KEY, LOGIN_SESSION_KEY, actor_for, login_facts
 
 from . import assurance
 from .models import OneTimeCode
@@ -70,6 +70,16 @@ def keep_after_password_change(request, user) -> None:
     old_key = request.session.session_key
     update_session_auth_hash(request, user)
     sessions.rename_session(old_key, request.session.session_key)
+
+
+def act_for(request, patient_id: int | None) -> None:
+    """Act for this list patient from the next page on (None: for oneself again). Only a wish: the
+    representation policy decides on every request whether it holds."""
+    if patient_id is None:
+        request.session.pop(ACTING_FOR_SESSION_KEY, None)
+    else:
+        request.session[ACTING_FOR_SESSION_KEY] = patient_id
+    request.actor = actor_for(request)
 
 
 # SMS code attempts -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""What a patient is told about an appointment, by SMS and e-mail as their choices say.
+"""What a patient, and whoever acts for them, is told about an appointment, by SMS and e-mail as each one's
+choices say (representation.recipients decides who).
 
-Only the clinic, the day, the time and the cancellation rule: never the reason or the type, which
-could tell a condition.
+Only the clinic, the day, the time, the cancellation rule and, to someone acting for the patient, the
+patient's first name: never the reason or the type, which could tell a condition.
 """
 
 from urllib.parse import urljoin
@@ -11,9 +12,9 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from eportal.accounts.selectors import account_of
-from eportal.clinic.selectors import get_clinic, registered_mobiles
+from eportal.clinic.selectors import get_clinic
 from eportal.notifications.services import queue_email, queue_sms
+from eportal.representation.recipients import recipients_for
 
 
 def when(appointment) -> str:
@@ -28,16 +29,15 @@ def deadline_rule() -> str:
     }
 
 
-def _tell(appointment, subject: str, text: str, *, always_sms: bool = False) -> None:
-    patient = appointment.patient
-    user = account_of(patient.national_id, active=True)
-    if user is None:
-        return
-    if user.notify_by_email and user.email:
-        queue_email(to=user.email, subject=subject, body=text)
-    mobiles = registered_mobiles(patient)
-    if (user.notify_by_sms or always_sms) and mobiles:
-        queue_sms(to=mobiles[0], text=text, user=user)
+def _tell(appointment, subject: str, own: str, for_other: str, values: dict, *, always_sms: bool = False) -> None:
+    """Tell everyone recipients_for names: `own` to the patient, `for_other` (with %(name)s, the patient's
+    first name) to someone acting for them."""
+    for recipient in recipients_for(appointment.patient):
+        text = (for_other if recipient.for_name else own) % {**values, "name": recipient.for_name}
+        if recipient.user.notify_by_email and recipient.email:
+            queue_email(to=recipient.email, subject=subject, body=text)
+        if (recipient.user.notify_by_sms or always_sms) and recipient.mobile:
+            queue_sms(to=recipient.mobile, text=text, user=recipient.user)
 
 
 def booked(appointment) -> None:
@@ -45,23 +45,29 @@ def booked(appointment) -> None:
     _tell(
         appointment,
         _("Appointment booked at %(clinic)s") % {"clinic": clinic},
-        _("Your appointment at %(clinic)s is booked: %(when)s. %(rule)s")
-        % {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
+        _("Your appointment at %(clinic)s is booked: %(when)s. %(rule)s"),
+        _("The appointment for %(name)s at %(clinic)s is booked: %(when)s. %(rule)s"),
+        {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
     )
 
 
 def cancelled(appointment, *, by_clinic: bool = False) -> None:
     clinic = get_clinic().name
-    text = (
-        _("%(clinic)s has had to cancel your appointment %(when)s. Contact us to find a new time.")
-        if by_clinic
-        else _("Your appointment at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
-    )
+    if by_clinic:
+        own = _("%(clinic)s has had to cancel your appointment %(when)s. Contact us to find a new time.")
+        for_other = _(
+            "%(clinic)s has had to cancel the appointment for %(name)s %(when)s. Contact us to find a new time."
+        )
+    else:
+        own = _("Your appointment at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
+        for_other = _("The appointment for %(name)s at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
     at = timezone.localtime(appointment.cancelled_at).strftime("%d.%m.%Y %H:%M")
     _tell(
         appointment,
         _("Appointment cancelled at %(clinic)s") % {"clinic": clinic},
-        text % {"clinic": clinic, "when": when(appointment), "at": at},
+        own,
+        for_other,
+        {"clinic": clinic, "when": when(appointment), "at": at},
     )
 
 
@@ -70,8 +76,9 @@ def reminder(appointment) -> None:
     _tell(
         appointment,
         _("Reminder: appointment at %(clinic)s") % {"clinic": clinic},
-        _("Reminder: you have an appointment at %(clinic)s %(when)s. %(rule)s")
-        % {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
+        _("Reminder: you have an appointment at %(clinic)s %(when)s. %(rule)s"),
+        _("Reminder: %(name)s has an appointment at %(clinic)s %(when)s. %(rule)s"),
+        {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
     )
 
 
@@ -88,8 +95,12 @@ def moved(new, old) -> None:
     _tell(
         new,
         _("Appointment moved at %(clinic)s") % {"clinic": clinic},
-        _("Your appointment at %(clinic)s is moved to an earlier time: %(when)s (instead of %(before)s). %(rule)s")
-        % {"clinic": clinic, "when": when(new), "before": when(old), "rule": deadline_rule()},
+        _("Your appointment at %(clinic)s is moved to an earlier time: %(when)s (instead of %(before)s). %(rule)s"),
+        _(
+            "The appointment for %(name)s at %(clinic)s is moved to an earlier time: %(when)s (instead of "
+            "%(before)s). %(rule)s"
+        ),
+        {"clinic": clinic, "when": when(new), "before": when(old), "rule": deadline_rule()},
     )
 
 
@@ -103,8 +114,12 @@ def earlier_time_offered(offer) -> None:
         _(
             "%(clinic)s: an earlier time is free for you: %(when)s. It is held for you until %(until)s. "
             "Log in to take it: %(link)s"
-        )
-        % {
+        ),
+        _(
+            "%(clinic)s: an earlier time is free for %(name)s: %(when)s. It is held until %(until)s. "
+            "Log in to take it: %(link)s"
+        ),
+        {
             "clinic": clinic,
             "when": when(offer),
             "until": _clock(offer.expires_at),

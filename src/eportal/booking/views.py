@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.clinic.selectors import get_clinic
-from eportal.representation.services import acting_patient
+from eportal.representation.policy import Capability, grant
 from eportal.web.decorators import patient_required
 from eportal.web.pages import form_page
 
@@ -23,15 +23,21 @@ from .notices import deadline_rule
 from .services import appointments, cancellation, waitlist
 
 
+def _grant(request):
+    """The policy's yes for the appointments of the person the actor acts for now (AccessRefused: a page
+    with the reason, 404 or 403)."""
+    return grant(request.actor, Capability.APPOINTMENTS)
+
+
 @patient_required
 def choose_type(request):
-    acting_patient(request.actor)
+    _grant(request)
     return render(request, "booking/choose_type.html", {"types": selectors.bookable_types()})
 
 
 @patient_required
 def choose_time(request, type_id):
-    patient = acting_patient(request.actor)
+    patient = _grant(request).patient
     appointment_type = selectors.bookable_types().filter(pk=type_id).first()
     if appointment_type is None:
         raise Http404
@@ -45,7 +51,8 @@ def choose_time(request, type_id):
 
 @patient_required
 def confirm(request, slot_id):
-    patient = acting_patient(request.actor)
+    granted = _grant(request)
+    patient = granted.patient
     slot = Slot.objects.select_related("appointment_type", "practitioner").filter(pk=slot_id).first()
     if slot is None:
         raise Http404
@@ -53,9 +60,7 @@ def confirm(request, slot_id):
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            appointment = appointments.book_slot(
-                actor=request.actor, patient=patient, slot_id=slot.pk, reason=form.cleaned_data["reason"]
-            )
+            appointment = appointments.book_slot(grant=granted, slot_id=slot.pk, reason=form.cleaned_data["reason"])
         except BookingError as exc:
             error = exc
         else:
@@ -69,7 +74,7 @@ def confirm(request, slot_id):
 def _own_appointment(request, appointment_id):
     appointment = (
         Appointment.objects.select_related("slot__practitioner", "slot__appointment_type")
-        .filter(pk=appointment_id, patient=acting_patient(request.actor))
+        .filter(pk=appointment_id, patient=_grant(request).patient)
         .first()
     )
     if appointment is None:
@@ -90,7 +95,7 @@ def booked(request, appointment_id):
 
 @patient_required
 def my_appointments(request):
-    patient = acting_patient(request.actor)
+    patient = _grant(request).patient
     now = timezone.now()
     theirs = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(patient=patient)
     future = list(
@@ -111,11 +116,8 @@ def my_appointments(request):
 @patient_required
 @require_POST
 def cancel(request, appointment_id):
-    patient = acting_patient(request.actor)
     try:
-        appointment = cancellation.cancel_appointment(
-            actor=request.actor, patient=patient, appointment_id=appointment_id
-        )
+        appointment = cancellation.cancel_appointment(grant=_grant(request), appointment_id=appointment_id)
     except BookingError as exc:
         messages.error(request, str(exc))
         return redirect("booking:mine")
@@ -133,7 +135,7 @@ def calendar_file(request, appointment_id):
 def _patient_action(request, action, success: str, **ids):
     """Run a booking service for the acting patient; its refusal is shown as a message on «Mine timer»."""
     try:
-        action(actor=request.actor, patient=acting_patient(request.actor), **ids)
+        action(grant=_grant(request), **ids)
     except BookingError as exc:
         messages.error(request, str(exc))
     else:
@@ -171,14 +173,14 @@ def decline_offer(request, offer_id):
 @patient_required
 def offer(request, offer_id):
     """The earlier time held for the patient: take it (the appointment moves) or say no thanks."""
-    patient = acting_patient(request.actor)
-    held = selectors.open_offers(patient).filter(pk=offer_id).first()
+    granted = _grant(request)
+    held = selectors.open_offers(granted.patient).filter(pk=offer_id).first()
     if held is None:
         messages.error(request, waitlist.offer_gone())
         return redirect("booking:mine")
     if request.method == "POST":
         try:
-            appointment = waitlist.take_offer(actor=request.actor, patient=patient, offer_id=held.pk)
+            appointment = waitlist.take_offer(grant=granted, offer_id=held.pk)
         except BookingError as exc:
             messages.error(request, str(exc))
             return redirect("booking:mine")

@@ -92,6 +92,14 @@ class ListPatient(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     on_list_from = models.DateField(_("on the list from"), default=timezone.localdate)
     on_list_to = models.DateField(_("on the list until"), null=True, blank=True)
+    withheld_from_guardians = models.BooleanField(
+        _("withheld from guardians"),
+        default=False,
+        help_text=_(
+            "The child's information is not shown to guardians (the child has reasons the law respects, or there "
+            "are weighty reasons). Ends guardians' access in the portal at once."
+        ),
+    )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects = ListPatientQuerySet.as_manager()
@@ -140,3 +148,55 @@ class Guardianship(models.Model):
 
     def __str__(self):
         return f"{masked(self.guardian_national_id)} → {self.child}"
+
+
+class ProxyQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date | None = None):
+        """Fullmakter that hold on the day: begun, not past their end date, not ended."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on, ended_at__isnull=True
+        )
+
+
+class Proxy(models.Model):
+    """Fullmakt: a patient (16 or older) lets another adult (18 or older) use the portal's services for
+    them, until an end date or until either ends it. Given online with BankID, or registered by the clinic
+    from a signed form."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("given online with BankID")
+        CLINIC = "clinic", _("registered by the clinic from a signed form")
+
+    giver = models.ForeignKey(
+        ListPatient, verbose_name=_("given by"), on_delete=models.CASCADE, related_name="proxies_given"
+    )
+    proxy_national_id = NationalIdField(_("proxy's national identity number"))
+    proxy_name = models.CharField(_("proxy's name"), max_length=200)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Empty: until ended."))
+    source = models.CharField(_("given"), max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = ProxyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("power of attorney")
+        verbose_name_plural = _("powers of attorney")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["giver", "proxy_national_id"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_proxy_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="proxy_period_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["proxy_national_id"])]
+
+    def __str__(self):
+        return f"{self.giver} → {self.proxy_name}"

@@ -34,6 +34,9 @@ class Actor:
     channel: str = WEB
     origin: str = ""  # the portal address the client used: links in e-mail lead back there
     operator: str = ""  # a command's operator where there is no user (the audit log says cli:<name>)
+    # The list patient (id) the person chose to act for (a child, or someone who gave them fullmakt), or
+    # None for themselves. Only a wish: representation's policy decides on every use whether it holds.
+    acting_for: int | None = None
 
     @property
     def site_root(self) -> str:

@@ -1,1 +1,1 @@
-"""Acting on behalf of another patient: the one access check every patient page goes through."""
+"""Acting for others (children, fullmakt) under one access policy, and the patient's view of who saw their data."""

@@ -6,6 +6,8 @@ from eportal.core.actor import WEB, Actor, printable_user_agent
 
 # What the session remembers about how its person logged in (written by accounts' web_session module).
 LOGIN_SESSION_KEY = "eportal.auth"
+# The list patient (id) the person chose to act for, written by accounts' web_session module.
+ACTING_FOR_SESSION_KEY = "eportal.acting_for"
 
 
 def client_ip(request) -> str:
@@ -23,12 +25,19 @@ def login_facts(request) -> dict:
     return (session.get(LOGIN_SESSION_KEY) if session is not None else None) or {}
 
 
+def _acting_for(request) -> int | None:
+    session = getattr(request, "session", None)
+    value = session.get(ACTING_FOR_SESSION_KEY) if session is not None else None
+    return value if isinstance(value, int) else None
+
+
 def actor_for(request) -> Actor:
     user = getattr(request, "user", None)
     logged_in = user is not None and user.is_authenticated
     return Actor(
         user=user if logged_in else None,
         level=login_facts(request).get("level") if logged_in else None,
+        acting_for=_acting_for(request) if logged_in else None,
         ip=client_ip(request),
         user_agent=printable_user_agent(request.META.get("HTTP_USER_AGENT", "")),
         channel=WEB,

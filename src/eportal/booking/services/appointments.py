@@ -15,22 +15,16 @@ from django.utils.translation import gettext as _
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient, Practitioner
 from eportal.core.actor import Actor
+from eportal.representation.policy import Capability, Grant
 
 from .. import notices, selectors
 from ..errors import BookingError
 from ..models import Appointment, Slot, WaitlistOffer
 
 
-def acting_role(appointment: Appointment, by) -> str:
-    """Who acted on the appointment: the patient, a guardian (acting for them) or the clinic's staff."""
-    if by is None or by.is_staff:
-        return "staff"
-    return "patient" if by.national_id == appointment.patient.national_id else "guardian"
-
-
-def audit(action: str, appointment: Appointment, *, actor: Actor) -> None:
-    """One audit entry about the appointment's patient, saying who acted (acting_role)."""
-    role = acting_role(appointment, actor.user)
+def audit(action: str, appointment: Appointment, *, actor: Actor, role: str) -> None:
+    """One audit entry about the appointment's patient, saying who acted: the patient, a guardian or proxy
+    (a Grant's role), the clinic's staff or the system."""
     record_event(
         action,
         actor=actor,
@@ -88,10 +82,11 @@ def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
     return WaitlistOffer.objects.holding(now).filter(slot=slot).exclude(entry__appointment__patient=patient).exists()
 
 
-def place_booking(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
-    """Book the slot for the patient in the caller's transaction, or raise BookingError: the rules, the
-    appointment and its audit entry. The caller tells the patient (booked, or moved)."""
-    patient = ListPatient.objects.select_for_update().get(pk=patient.pk)  # one booking at a time per patient
+def place_booking(*, grant: Grant, slot_id: int, reason: str) -> Appointment:
+    """Book the slot for the grant's patient in the caller's transaction, or raise BookingError: the rules,
+    the appointment and its audit entry. The caller tells the patient (booked, or moved)."""
+    grant.require(Capability.APPOINTMENTS)
+    patient = ListPatient.objects.select_for_update().get(pk=grant.patient.pk)  # one booking at a time per patient
     slot = locked_slot(slot_id)
     now = timezone.now()
     refusal = why_not_bookable(patient, slot, now=now)
@@ -113,28 +108,28 @@ def place_booking(*, actor: Actor, patient: ListPatient, slot_id: int, reason: s
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
-                slot=slot, patient=patient, booked_by=actor.user, reason=reason.strip()
+                slot=slot, patient=patient, booked_by=grant.actor.user, reason=reason.strip()
             )
     except IntegrityError:
         raise BookingError(_taken(), code="slot_taken") from None
-    audit("appointment_booked", appointment, actor=actor)
+    audit("appointment_booked", appointment, actor=grant.actor, role=grant.role)
     return appointment
 
 
 @transaction.atomic
-def book_slot(*, actor: Actor, patient: ListPatient, slot_id: int, reason: str) -> Appointment:
-    """Book one free online slot for the patient, or raise BookingError. One transaction: no
+def book_slot(*, grant: Grant, slot_id: int, reason: str) -> Appointment:
+    """Book one free online slot for the grant's patient, or raise BookingError. One transaction: no
     appointment without its notice and audit entry, and the database refuses a second booking of the slot."""
-    appointment = place_booking(actor=actor, patient=patient, slot_id=slot_id, reason=reason)
+    appointment = place_booking(grant=grant, slot_id=slot_id, reason=reason)
     notices.booked(appointment)
     return appointment
 
 
-def mark_cancelled(appointment: Appointment, *, actor: Actor) -> None:
+def mark_cancelled(appointment: Appointment, *, actor: Actor, role: str) -> None:
     """Cancel the (locked) appointment and audit it; what the freed time means for others is the caller's."""
     appointment.cancelled_at, appointment.cancelled_by = timezone.now(), actor.user
     appointment.save(update_fields=["cancelled_at", "cancelled_by"])
-    audit("appointment_cancelled", appointment, actor=actor)
+    audit("appointment_cancelled", appointment, actor=actor, role=role)
 
 
 def send_due_reminders(*, now=None) -> int:

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
-from eportal.clinic.models import ListPatient
 from eportal.core.actor import Actor
+from eportal.representation.policy import Capability, Grant
 
 from .. import notices, selectors
 from ..errors import BookingError
@@ -18,25 +18,26 @@ from ..models import Appointment, Slot
 from . import appointments, waitlist
 
 
-def _cancel(appointment: Appointment, *, actor: Actor, by_clinic: bool) -> Appointment:
-    appointments.mark_cancelled(appointment, actor=actor)
+def _cancel(appointment: Appointment, *, actor: Actor, role: str) -> Appointment:
+    appointments.mark_cancelled(appointment, actor=actor, role=role)
     waitlist.appointment_cancelled(appointment)
-    notices.cancelled(appointment, by_clinic=by_clinic)
+    notices.cancelled(appointment, by_clinic=role == "staff")
     return appointment
 
 
 @transaction.atomic
-def cancel_appointment(*, actor: Actor, patient: ListPatient, appointment_id: int) -> Appointment:
-    """Cancel the patient's own appointment before the deadline (selectors.can_cancel_online, by which
+def cancel_appointment(*, grant: Grant, appointment_id: int) -> Appointment:
+    """Cancel the grant's patient's appointment before the deadline (selectors.can_cancel_online, by which
     «Mine timer» shows the button), or raise BookingError."""
-    appointment = appointments.active_appointment_for_update(pk=appointment_id, patient=patient)
+    grant.require(Capability.APPOINTMENTS)
+    appointment = appointments.active_appointment_for_update(pk=appointment_id, patient=grant.patient)
     if appointment is None:
         raise BookingError(_("The appointment was not found."), code="not_found")
     if not selectors.can_cancel_online(appointment, timezone.now()):
         raise BookingError(
             _("The deadline for cancelling online has passed. Call the clinic."), code="cancel_deadline_passed"
         )
-    return _cancel(appointment, actor=actor, by_clinic=False)
+    return _cancel(appointment, actor=grant.actor, role=grant.role)
 
 
 @transaction.atomic
@@ -47,7 +48,7 @@ def cancel_for_clinic(*, actor: Actor, appointment_id: int) -> Appointment:
         raise BookingError(
             _("The appointment was not found, or it has already been cancelled or has passed."), code="not_found"
         )
-    return _cancel(appointment, actor=actor, by_clinic=True)
+    return _cancel(appointment, actor=actor, role="staff")
 
 
 @transaction.atomic

@@ -8,14 +8,14 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from eportal.accounts.selectors import has_active_account
 from eportal.audit.services import record_event
 from eportal.clinic.models import ListPatient
-from eportal.core.actor import Actor, system_actor
+from eportal.core.actor import system_actor
+from eportal.representation.policy import Capability, Grant
+from eportal.representation.recipients import reachable
 
 from .. import notices, selectors
 from ..errors import BookingError
@@ -30,12 +30,13 @@ def _open_entry(appointment: Appointment) -> WaitlistEntry | None:
 
 
 @transaction.atomic
-def join_waitlist(*, actor: Actor, patient: ListPatient, appointment_id: int) -> WaitlistEntry:
-    """Put the patient's coming appointment on the waiting list for an earlier time (once): one of a type
-    patients book online (selectors.bookable_types, by which «Mine timer» shows the button)."""
+def join_waitlist(*, grant: Grant, appointment_id: int) -> WaitlistEntry:
+    """Put the grant's patient's coming appointment on the waiting list for an earlier time (once): one of a
+    type patients book online (selectors.bookable_types, by which «Mine timer» shows the button)."""
+    grant.require(Capability.APPOINTMENTS)
     appointment = appointments.active_appointment_for_update(
         pk=appointment_id,
-        patient=patient,
+        patient=grant.patient,
         slot__starts_at__gt=timezone.now(),
         slot__appointment_type__in=selectors.bookable_types(),
     )
@@ -44,7 +45,7 @@ def join_waitlist(*, actor: Actor, patient: ListPatient, appointment_id: int) ->
     entry = _open_entry(appointment)
     if entry is None:
         entry = WaitlistEntry.objects.create(appointment=appointment)
-        appointments.audit("waitlist_joined", appointment, actor=actor)
+        appointments.audit("waitlist_joined", appointment, actor=grant.actor, role=grant.role)
     return entry
 
 
@@ -57,13 +58,14 @@ def _end_entry(entry: WaitlistEntry) -> None:
 
 
 @transaction.atomic
-def leave_waitlist(*, actor: Actor, patient: ListPatient, appointment_id: int) -> None:
-    appointment = Appointment.objects.filter(pk=appointment_id, patient=patient).first()
+def leave_waitlist(*, grant: Grant, appointment_id: int) -> None:
+    grant.require(Capability.APPOINTMENTS)
+    appointment = Appointment.objects.filter(pk=appointment_id, patient=grant.patient).first()
     entry = _open_entry(appointment) if appointment else None
     if entry is None:
         raise BookingError(_("You are not on the waiting list for this appointment."), code="not_found")
     _end_entry(entry)
-    appointments.audit("waitlist_left", appointment, actor=actor)
+    appointments.audit("waitlist_left", appointment, actor=grant.actor, role=grant.role)
 
 
 def appointment_cancelled(appointment: Appointment) -> None:
@@ -91,14 +93,15 @@ def _hold() -> datetime.timedelta:
 
 
 def _waiting_entries():
-    """Open entries of coming appointments whose patient still has a user, with no time held for them now."""
+    """Open entries of coming appointments whose patient someone can still be told about (their own user, a
+    guardian's or a fullmakt holder's), with no time held for them now."""
     return (
         WaitlistEntry.objects.filter(
             ended_at__isnull=True,
             appointment__cancelled_at__isnull=True,
             appointment__slot__starts_at__gt=timezone.now(),
         )
-        .filter(has_active_account(OuterRef("appointment__patient__national_id")))
+        .filter(reachable("appointment__patient"))
         .exclude(offers__status=WaitlistOffer.Status.OPEN)
         .select_related("appointment__patient", "appointment__slot__appointment_type")
     )
@@ -212,10 +215,11 @@ def _own_open_offer(offer_id: int, patient: ListPatient) -> WaitlistOffer:
 
 
 @transaction.atomic
-def take_offer(*, actor: Actor, patient: ListPatient, offer_id: int) -> Appointment:
-    """Move the patient's appointment to the earlier time held for them: one transaction, so they never
-    lose the old time without getting the new one. The old time goes on to the next in line."""
-    offer = _own_open_offer(offer_id, patient)
+def take_offer(*, grant: Grant, offer_id: int) -> Appointment:
+    """Move the grant's patient's appointment to the earlier time held for them: one transaction, so they
+    never lose the old time without getting the new one. The old time goes on to the next in line."""
+    grant.require(Capability.APPOINTMENTS)
+    offer = _own_open_offer(offer_id, grant.patient)
     old = appointments.active_appointment_for_update(pk=offer.entry.appointment_id)
     if old is None:
         raise BookingError(offer_gone(), code="offer_gone")
@@ -225,20 +229,21 @@ def take_offer(*, actor: Actor, patient: ListPatient, offer_id: int) -> Appointm
     if not claimed:  # the expiry job or a second click was first
         raise BookingError(offer_gone(), code="offer_gone")
     _end_entry(offer.entry)  # any other time held for this entry goes on
-    appointments.mark_cancelled(old, actor=actor)
+    appointments.mark_cancelled(old, actor=grant.actor, role=grant.role)
     appointment_cancelled(old)
-    new = appointments.place_booking(actor=actor, patient=patient, slot_id=offer.slot_id, reason=old.reason)
+    new = appointments.place_booking(grant=grant, slot_id=offer.slot_id, reason=old.reason)
     notices.moved(new, old)
     return new
 
 
 @transaction.atomic
-def decline_offer(*, actor: Actor, patient: ListPatient, offer_id: int) -> None:
+def decline_offer(*, grant: Grant, offer_id: int) -> None:
     """No thanks: the time goes on to the next in line; the patient stays on the list for other times."""
-    offer = _own_open_offer(offer_id, patient)
+    grant.require(Capability.APPOINTMENTS)
+    offer = _own_open_offer(offer_id, grant.patient)
     if not _close_offer(offer, WaitlistOffer.Status.DECLINED):
         raise BookingError(offer_gone(), code="offer_gone")
-    appointments.audit("waitlist_declined", offer.entry.appointment, actor=actor)
+    appointments.audit("waitlist_declined", offer.entry.appointment, actor=grant.actor, role=grant.role)
 
 
 def expire_waitlist_offers() -> int:
