@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from eportal.clinic.models import Practitioner
+from eportal.clinic.models import ListPatient, Practitioner
 
 from .models import Appointment, AppointmentType, Slot, WaitlistOffer
 
@@ -84,6 +84,11 @@ def open_offers(patient):
         .filter(entry__appointment__patient=patient)
         .select_related("slot__practitioner", "slot__appointment_type", "entry__appointment__slot")
     )
+
+
+def offer_patient(offer_id: int) -> ListPatient | None:
+    """The list patient a waiting-list offer is held for, or None."""
+    return ListPatient.objects.filter(appointments__waitlist_entries__offers__pk=offer_id).first()
 
 
 def local_day_bounds(first_day: datetime.date, days: int = 1) -> tuple[datetime.datetime, datetime.datetime]:

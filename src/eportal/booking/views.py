@@ -1,5 +1,6 @@
 """«Bestill time» and «Mine timer»: thin views over booking's services and selectors."""
 
+import contextlib
 import itertools
 
 from django.contrib import messages
@@ -10,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from eportal.accounts import web_session
 from eportal.clinic.selectors import get_clinic
-from eportal.representation.policy import Capability, grant
+from eportal.representation.policy import AccessRefused, Capability, choose, grant
 from eportal.web.decorators import patient_required
 from eportal.web.pages import form_page
 
@@ -170,9 +172,24 @@ def decline_offer(request, offer_id):
     )
 
 
+def _follow_offer(request, offer_id: int) -> None:
+    """The SMS link of an offer leads to the person the time is held for: a guardian or fullmakt holder acting
+    for someone else (or for themselves) is switched to them, if the policy lets them act for that person."""
+    held_for = selectors.offer_patient(offer_id)
+    if held_for is None:
+        return
+    if held_for.national_id == request.user.national_id:
+        if request.actor.acting_for is not None:
+            web_session.act_for(request, None)
+    elif held_for.pk != request.actor.acting_for:
+        with contextlib.suppress(AccessRefused):  # not theirs: the page says the offer is gone, as for any other
+            web_session.act_for(request, choose(request.actor, held_for.pk).pk)
+
+
 @patient_required
 def offer(request, offer_id):
     """The earlier time held for the patient: take it (the appointment moves) or say no thanks."""
+    _follow_offer(request, offer_id)
     granted = _grant(request)
     held = selectors.open_offers(granted.patient).filter(pk=offer_id).first()
     if held is None:

@@ -176,7 +176,7 @@ def grant(actor: Actor, capability: str, *, day: datetime.date | None = None) ->
             subject_national_id=patient.national_id if decision.relation else "",
             details={"capability": str(capability), "relation": decision.relation or "none"},
         )
-        if decision.relation is None:
+        if not decision.capabilities:  # no relation, or one that allows nothing (16, withheld): tell nothing
             raise AccessRefused(
                 _("The page was not found, or you can no longer act for this person."), code="not_found"
             )
@@ -194,16 +194,11 @@ def grant(actor: Actor, capability: str, *, day: datetime.date | None = None) ->
 
 
 def refusal_text(decision: Decision, capability: str) -> str:
-    """Why a known relation does not cover the service, in the words the Hjelp page uses."""
+    """Why a relation that allows something does not cover this service, in the words the Hjelp page uses."""
     if decision.relation in (Relation.GUARDIAN, Relation.CHILD_ACCOUNT):
-        if decision.capabilities:
-            return _(
-                "As a guardian you can see and book the appointments of a child aged 12 to 15, but not use the "
-                "child's other services."
-            )
         return _(
-            "As a guardian you cannot act for this child in the portal: the child is 16 or older, or the clinic "
-            "has withheld the child's information. Contact the clinic."
+            "As a guardian you can see and book the appointments of a child aged 12 to 15, but not use the "
+            "child's other services."
         )
     return _("You cannot use this service for this person.")
 
