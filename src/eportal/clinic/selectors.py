@@ -1,7 +1,11 @@
 """Read queries on the clinic's registry."""
 
-from django.conf import settings
+import datetime
 
+from django.conf import settings
+from django.utils import timezone
+
+from .ages import has_own_access
 from .models import Clinic, ListPatient
 
 
@@ -26,11 +30,17 @@ def listed_patient(national_id: str):
     return ListPatient.objects.on_list().select_related("gp").filter(national_id=national_id).first()
 
 
-def registered_mobiles(patient) -> list[str]:
-    """The mobiles the clinic registered on this patient: their own first (for a child, a guardian's
-    mobile registered on the child), then those registered for each guardian."""
+def registered_mobiles(patient, *, day: datetime.date | None = None) -> list[str]:
+    """The mobiles the clinic has registered on this patient on the day (today): their own first (for a child,
+    often a guardian's mobile registered on the child), then those registered for each guardian. From 16
+    (ages.has_own_access) the data is the young person's own: a guardian's mobile (any guardian_mobile of the
+    patient) no longer counts, not even where it stands as the patient's own."""
+    day = day or timezone.localdate()
+    guardians = list(patient.guardianships.values_list("guardian_mobile", flat=True))
+    if has_own_access(patient.national_id, day):
+        return [patient.mobile] if patient.mobile and patient.mobile not in guardians else []
     mobiles = [patient.mobile] if patient.mobile else []
-    for mobile in patient.guardianships.values_list("guardian_mobile", flat=True):
+    for mobile in guardians:
         if mobile not in mobiles:
             mobiles.append(mobile)
     return mobiles

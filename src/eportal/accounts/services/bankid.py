@@ -71,7 +71,7 @@ def register_with_bankid(*, actor: Actor, national_id: str, email: str, mobile: 
         raise AccountError(
             _("Only patients whose GP is at %(clinic)s can create a user.") % {"clinic": get_clinic().name}
         )
-    if mobile not in registered_mobiles(patient):
+    if mobile not in registered_mobiles(patient, day=timezone.localdate()):
         raise AccountError(
             _("The mobile number is not the one the clinic has registered. Contact the clinic if you are unsure.")
         )
@@ -79,6 +79,7 @@ def register_with_bankid(*, actor: Actor, national_id: str, email: str, mobile: 
     if user.pk and user.is_active:
         raise AccountError(_("You already have a user. Log in."))
     user.email, user.pending_email, user.is_active = "", email, True
+    user.code_mobile, user.date_joined = mobile, timezone.now()  # where codes go (selectors.sms_route)
     if password:
         user.set_password(password)
     else:

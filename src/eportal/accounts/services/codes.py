@@ -1,4 +1,5 @@
-"""One-time codes by SMS, for one login attempt or one password reset, sent to the mobile the clinic registered.
+"""One-time codes by SMS, for one login attempt or one password reset, sent to the mobile the clinic registered
+(accounts.selectors.sms_route: the one the registration was accepted with, while it is still registered).
 
 A code works only for the attempt that asked for it: the caller keeps the attempt's id (the web keeps it in
 the browser's session) and hands it back with the code.
@@ -15,7 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
-from eportal.clinic.selectors import get_clinic, listed_patient, registered_mobiles
+from eportal.clinic.selectors import get_clinic, listed_patient
 from eportal.core.actor import Actor
 from eportal.notifications.backends import SmsNotSent
 from eportal.notifications.models import SmsLedgerEntry
@@ -23,6 +24,7 @@ from eportal.notifications.sms import send_sms
 
 from ..errors import AccountError
 from ..models import OneTimeCode, User
+from ..selectors import GROWN_UP, NO_LONGER_REGISTERED, sms_route
 
 SMS_PURPOSES = {
     OneTimeCode.Purpose.LOGIN: SmsLedgerEntry.Purpose.LOGIN_CODE,
@@ -52,21 +54,41 @@ def _code_hmac(attempt_id: str, code: str) -> str:
     return salted_hmac("eportal.accounts.code", f"{attempt_id}|{code}", algorithm="sha256").hexdigest()
 
 
-def _sms_mobile(user: User) -> str:
+def _sms_mobile(actor: Actor, user: User, purpose: str) -> str:
+    """The mobile for the account's code, or AccountError saying why there is none (the new refusals audited)."""
     patient = listed_patient(user.national_id)
     if patient is None:
         raise AccountError(_("You are no longer on the clinic's list. Contact the clinic."))
-    mobiles = registered_mobiles(patient)
-    if not mobiles:
-        raise AccountError(_("The clinic has not registered a mobile number for you. Log in with BankID."))
-    return mobiles[0]
+    mobile, why_not = sms_route(user, patient)
+    if mobile:
+        return mobile
+    if why_not in (GROWN_UP, NO_LONGER_REGISTERED):
+        record_event("code_not_sent", actor=actor.acting_as(user), details={"purpose": purpose, "reason": why_not})
+    if why_not == GROWN_UP:
+        raise AccountError(
+            _(
+                "This user was created before you turned 16, with a mobile number registered on you then. From 16 "
+                "your information is your own, and that number no longer opens the user. Register again with "
+                "your own mobile number, or log in with BankID."
+            ),
+            code="child_account_grown_up",
+        )
+    if why_not == NO_LONGER_REGISTERED:
+        raise AccountError(
+            _(
+                "The mobile number you registered with is no longer registered with us. Contact the clinic, or "
+                "log in with BankID."
+            ),
+            code="mobile_no_longer_registered",
+        )
+    raise AccountError(_("The clinic has not registered a mobile number for you. Log in with BankID."))
 
 
 def issue_code(*, actor: Actor, user: User, purpose: str) -> str:
     """Send a new code by SMS to the mobile the clinic has registered now; returns the attempt's id."""
     if user.code_failures >= settings.EPORTAL_CODE_ACCOUNT_FAILURE_LIMIT:
         raise AccountError(_("Too many wrong codes. Log in with BankID or contact the clinic."))
-    mobile = _sms_mobile(user)
+    mobile = _sms_mobile(actor, user, purpose)
     now = timezone.now()
     OneTimeCode.objects.filter(user=user, purpose=purpose, closed_at__isnull=True).update(closed_at=now)
     code = f"{secrets.randbelow(10**settings.EPORTAL_CODE_DIGITS):0{settings.EPORTAL_CODE_DIGITS}d}"

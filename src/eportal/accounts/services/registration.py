@@ -1,4 +1,8 @@
-"""Registration («Mine opplysninger», OPPRETT NY BRUKER), activation by e-mail link, and a new link."""
+"""Registration («Mine opplysninger», OPPRETT NY BRUKER), activation by e-mail link, and a new link.
+
+The account keeps the mobile its registration was accepted with (User.code_mobile): for a child, the guardian's
+registered on the child, where its codes go (accounts.selectors.sms_route). From 16 the young person registers
+anew with their own mobile, which replaces an account made for them as a child."""
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -16,8 +20,9 @@ from eportal.notifications.services import queue_email
 from ..errors import AccountError
 from ..links import link
 from ..models import User
-from ..selectors import account_of
+from ..selectors import account_of, made_for_a_child
 from ..tokens import activation_token
+from .sessions import end_all_sessions
 
 
 def bad_link() -> AccountError:
@@ -41,16 +46,17 @@ def send_activation(site_root: str, user: User) -> None:
 @transaction.atomic
 def register_account(*, actor: Actor, national_id: str, email: str, mobile: str, password: str) -> None:
     """Create an inactive account and send the activation link, if the person is on the list and the
-    mobile is the one the clinic registered. The caller shows the same page whatever happened."""
+    mobile is one the clinic registered on them. The caller shows the same page whatever happened."""
     hashed = make_password(password)  # on every path, so the answer takes as long whatever happened
     if throttled(actor, "registration", limit=20, seconds=3600):
         return  # a flood of e-mails from one address is dropped; the page says the same
+    today = timezone.localdate()
     patient = listed_patient(national_id)
     existing = account_of(national_id)
     if patient is None:
         record_event("registration_not_on_list", actor=actor)
         return
-    if mobile not in registered_mobiles(patient):
+    if mobile not in registered_mobiles(patient, day=today):
         record_event("registration_mobile_mismatch", actor=actor, subject_national_id=national_id)
         if patient.email:
             queue_email(
@@ -64,7 +70,8 @@ def register_account(*, actor: Actor, national_id: str, email: str, mobile: str,
                 % {"clinic": get_clinic().name},
             )
         return
-    if existing is not None and existing.is_active:
+    grown_up = existing is not None and existing.is_active and made_for_a_child(existing, patient, today)
+    if existing is not None and existing.is_active and not grown_up:
         record_event("registration_existing_account", actor=actor, subject_national_id=national_id)
         queue_email(
             to=existing.email,
@@ -77,9 +84,20 @@ def register_account(*, actor: Actor, national_id: str, email: str, mobile: str,
             % {"clinic": get_clinic().name},
         )
         return
-    # A pending, never activated account is replaced: an old or mistyped registration blocks nobody.
+    # A pending, never activated account is replaced: an old or mistyped registration blocks nobody. So is an
+    # account made for a child who is 16 now: from 16 it is theirs, opened with their own mobile.
     user = existing or User(username=national_id, national_id=national_id)
+    if grown_up:
+        end_all_sessions(user)
+        record_event(
+            "child_account_replaced",
+            actor=actor.acting_as(user),
+            subject_national_id=national_id,
+            details={"made_on": timezone.localtime(user.date_joined).date().isoformat()},
+        )
+        user.pending_email, user.code_failures = "", 0  # a guardian's e-mail change or wrong codes are not theirs
     user.email, user.password, user.is_active = email, hashed, False
+    user.code_mobile, user.date_joined = mobile, timezone.now()  # from now on, made_for_a_child asks of this day
     user.consent_version, user.consent_given_at = settings.EPORTAL_CONSENT_VERSION, timezone.now()
     user.save()
     record_event("account_created", actor=actor.acting_as(user), subject_national_id=national_id)
