@@ -288,3 +288,19 @@ def test_a_waiting_list_offer_for_a_child_reaches_the_guardian_and_its_link_acts
     assert "ledig for Emma" in text and "Kontroll" not in text
     page = kari_client.get(f"/timer/tilbud/{offer.pk}/").content.decode()
     assert "Du handler nå på vegne av Emma Nordmann" in page and "TA DEN TIDLIGERE TIMEN" in page
+
+
+def test_the_users_own_pages_say_whose_user_a_childs_account_is(client, family):
+    """The user guide's way: Emma's user, registered with Kari's mobile, says on every page that it is the
+    child's, and its notices name Emma."""
+    factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=1)
+    register_and_activate(client, family["emma"], email="kari@example.com")
+    log_in(client, family["emma"])
+    for url in ("/min-side/", "/timer/", "/timer/bestill/"):
+        assert "Dette er brukeren til Emma Nordmann (barn)" in client.get(url).content.decode()
+    slot = Slot.objects.order_by("starts_at").first()
+    backends.sms_outbox.clear()
+    client.post(f"/timer/bestill/tid/{slot.pk}/", {"reason": "Feber"})
+    run_tasks()
+    (text,) = [sms["text"] for sms in backends.sms_outbox]
+    assert text.startswith("Timen til Emma hos")
