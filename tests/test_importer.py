@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 
 from eportal.audit.models import AuditEvent
 from eportal.clinic.importer import import_patients
-from eportal.clinic.models import ListPatient
+from eportal.clinic.models import Guardianship, ListPatient
 from eportal.core.actor import system_actor
+from eportal.identity.synthetic import synthetic_national_id
+from eportal.representation.policy import decide_for_number
 from tests import factories
 from tests.helpers import SOURCE_DIR
 
 HEADER = "fodselsnummer;fornavn;etternavn;mobil;epost;fastlege_hpr"
+FAMILY_HEADER = HEADER + ";foresatte;skjermet_for_foresatte"
 TODAY = datetime.date(2026, 11, 25)
 
 
@@ -242,3 +245,178 @@ def test_eportal_command_reports_bad_lines_in_norwegian(tmp_path):
     assert result.returncode != 0
     assert "Linje 2:" in result.stderr and "Ingenting er endret" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Guardians and the withheld flag: the optional columns foresatte and skjermet_for_foresatte.
+
+
+@pytest.fixture
+def family(gps):
+    """Numbers for two parents, a third adult and a child, none of them imported yet."""
+    return {
+        "kari": factories.national_id(datetime.date(1986, 4, 12)),
+        "ola": factories.national_id(datetime.date(1984, 9, 3)),
+        "per": factories.national_id(datetime.date(1980, 1, 5)),
+        "emma": factories.national_id(datetime.date(2018, 6, 20)),
+    }
+
+
+def family_file(family, guardians: str, withheld: str = "nei", header=FAMILY_HEADER) -> bytes:
+    adults = [f"{family[name]};{name.title()};Nordmann;91234567;;9100011;;nei" for name in ("kari", "ola")]
+    return csv_bytes(
+        *adults, f'{family["emma"]};Emma;Nordmann;91234567;;9100011;"{guardians}";{withheld}', header=header
+    )
+
+
+def guardians_of(number):
+    return dict(
+        Guardianship.objects.filter(child__national_id=number).values_list("guardian_national_id", "guardian_mobile")
+    )
+
+
+def test_guardians_and_the_withheld_flag_are_imported(family):
+    report = run(family_file(family, f"{family['kari']}:912 34 567; {family['ola']}:+47 41234567 ;", withheld="Ja"))
+    assert report.ok, report.errors
+    assert guardians_of(family["emma"]) == {family["kari"]: "+4791234567", family["ola"]: "+4741234567"}
+    assert guardians_of(family["kari"]) == {}
+    assert ListPatient.objects.get(national_id=family["emma"]).withheld_from_guardians
+    assert not ListPatient.objects.get(national_id=family["kari"]).withheld_from_guardians
+    assert (report.guardians_added, report.guardians_removed, report.guardians_changed) == (2, 0, 0)
+    assert "Foresatte: 2 lagt til, 0 fjernet, 0 med nytt mobilnummer." in report.summary()
+    event = AuditEvent.objects.get(action="patients_imported")
+    assert event.details["guardians_added"] == 2
+    assert family["kari"] not in str(event.details)
+
+
+def test_a_d_number_guardian_in_a_comma_separated_file_needs_no_quotation_marks(family):
+    d_number = synthetic_national_id(datetime.date(1979, 3, 3), d_number=True)
+    line = f"{family['emma']},Emma,Nordmann,,,9100011,{family['kari']}:91234567;{d_number}:41234567,nei"
+    report = run(f"{FAMILY_HEADER.replace(';', ',')}\n{line}\n".encode())
+    assert report.ok, report.errors
+    assert set(guardians_of(family["emma"])) == {family["kari"], d_number}
+
+
+def test_reimport_replaces_the_childs_guardians_and_a_removed_guardian_loses_access_at_once(family):
+    run(family_file(family, f"{family['kari']}:91234567;{family['ola']}:41234567"))
+    emma = ListPatient.objects.get(national_id=family["emma"])
+    assert decide_for_number(family["ola"], emma, day=TODAY, high=True).capabilities
+
+    later = TODAY + datetime.timedelta(days=1)
+    report = run(family_file(family, f"{family['kari']}:92345678;{family['per']}:41234599"), today=later)
+    assert report.ok, report.errors
+    assert guardians_of(family["emma"]) == {family["kari"]: "+4792345678", family["per"]: "+4741234599"}
+    assert (report.guardians_added, report.guardians_removed, report.guardians_changed) == (1, 1, 1)
+    assert decide_for_number(family["ola"], emma, day=later, high=True).relation is None
+    assert decide_for_number(family["per"], emma, day=later, high=True).capabilities
+
+    # The same file again changes nothing; an empty cell removes every guardian.
+    again = run(family_file(family, f"{family['kari']}:92345678;{family['per']}:41234599"), today=later)
+    assert (again.guardians_added, again.guardians_removed, again.guardians_changed, again.updated) == (0, 0, 0, 0)
+    assert run(family_file(family, ""), today=later).guardians_removed == 2
+    assert guardians_of(family["emma"]) == {}
+
+
+def test_the_withheld_flag_follows_the_file_and_ends_guardians_access(family):
+    run(family_file(family, f"{family['kari']}:91234567"))
+    emma = ListPatient.objects.get(national_id=family["emma"])
+    assert decide_for_number(family["kari"], emma, day=TODAY, high=True).capabilities
+    report = run(family_file(family, f"{family['kari']}:91234567", withheld="ja"))
+    assert report.updated == 1
+    emma.refresh_from_db()
+    assert emma.withheld_from_guardians
+    assert not decide_for_number(family["kari"], emma, day=TODAY, high=True).capabilities
+    run(family_file(family, f"{family['kari']}:91234567", withheld=""))
+    emma.refresh_from_db()
+    assert not emma.withheld_from_guardians
+
+
+def test_a_file_without_the_optional_columns_leaves_guardians_and_flag_as_registered(family):
+    run(family_file(family, f"{family['kari']}:91234567", withheld="ja"))
+    report = run(csv_bytes(f"{family['emma']};Emma;Nordmann;91234567;;9100011"))
+    assert report.ok, report.errors
+    assert report.unchanged == 1 and "Foresatte" not in report.summary()
+    assert guardians_of(family["emma"]) == {family["kari"]: "+4791234567"}
+    assert ListPatient.objects.get(national_id=family["emma"]).withheld_from_guardians
+    # Each column stands alone: the flag without the guardians.
+    run(csv_bytes(f"{family['emma']};Emma;Nordmann;91234567;;9100011;nei", header=HEADER + ";skjermet_for_foresatte"))
+    assert guardians_of(family["emma"]) == {family["kari"]: "+4791234567"}
+    assert not ListPatient.objects.get(national_id=family["emma"]).withheld_from_guardians
+
+
+@pytest.mark.parametrize(
+    ("guardians", "withheld", "expected"),
+    [
+        ("12345678901:91234567", "nei", "Foresatt 1, fødselsnummer: Personnummeret er ikke gyldig"),
+        ("{ola}:91234567;1234:41234567", "nei", "Foresatt 2, fødselsnummer: Personnummeret må være 11 siffer"),
+        ("{kari}:22123456", "nei", "Foresatt 1, mobil: Skriv et norsk mobilnummer"),
+        ("{kari}:", "nei", "Foresatt 1, mobil: Skriv et norsk mobilnummer"),
+        ("{kari}", "nei", "Foresatt 1 er ikke skrevet som fødselsnummer:mobil."),
+        ("{kari}:91234567;{emma}:41234567", "nei", "Foresatt 2 er pasienten selv."),
+        ("{kari}:91234567;{ola}:41234567;{kari}:41234568", "nei", "Foresatt 3 er den samme som foresatt 1."),
+        ("{kari}:91234567", "kanskje", "Skjermet for foresatte: skriv «ja» eller «nei» (tomt betyr «nei»)."),
+    ],
+    ids=[
+        "bad-number",
+        "short-number",
+        "landline",
+        "no-mobile",
+        "no-colon",
+        "the-child-itself",
+        "listed-twice",
+        "bad-flag",
+    ],
+)
+def test_each_bad_guardian_entry_rejects_the_file_with_a_norwegian_reason(family, guardians, withheld, expected):
+    report = run(family_file(family, guardians.format(**family), withheld=withheld))
+    assert not report.ok
+    assert [error.line for error in report.errors] == [4]
+    message = str(report.errors[0])
+    assert message.startswith("Linje 4:") and expected in message, message
+    assert family["kari"] not in message and family["ola"] not in message
+    assert not ListPatient.objects.exists() and not Guardianship.objects.exists()
+    assert "Ingenting er endret" in report.summary()
+
+
+def test_several_guardians_without_quotation_marks_are_explained(family):
+    line = f"{family['emma']};Emma;Nordmann;;;9100011;{family['kari']}:91234567;{family['ola']}:41234567;nei"
+    report = run(csv_bytes(line, header=FAMILY_HEADER))
+    message = str(report.errors[0])
+    assert "Linjen har 9 felt, men overskriften har 8." in message
+    assert "anførselstegn" in message
+
+
+def test_a_rejected_reimport_keeps_the_guardians_registered(family):
+    run(family_file(family, f"{family['kari']}:91234567;{family['ola']}:41234567"))
+    report = run(family_file(family, f"{family['kari']}:91234567;{family['kari']}:41234567"))
+    assert not report.ok
+    assert guardians_of(family["emma"]) == {family["kari"]: "+4791234567", family["ola"]: "+4741234567"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cell=st.one_of(
+        st.text(max_size=60),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["", "12345678901", "01018012345", "x", " "]) | st.just("GUARDIAN"),
+                st.sampled_from(["", ":", "::"]),
+                st.text(alphabet="+0123456789 ", max_size=14),
+            ),
+            max_size=4,
+        ).map(lambda parts: ";".join("".join(part) for part in parts)),
+    ),
+    withheld=st.text(max_size=5),
+)
+def test_garbage_in_the_guardian_columns_gives_a_report_never_a_crash(gps, cell, withheld):
+    child = factories.national_id(datetime.date(2019, 1, 1))
+    cell = cell.replace("GUARDIAN", factories.national_id()).replace('"', "")
+    withheld = withheld.replace('"', "").replace(";", "").replace("\n", "").replace("\r", "")
+    before = set(Guardianship.objects.values_list("child_id", "guardian_national_id", "guardian_mobile"))
+    report = run(csv_bytes(f'{child};Emma;Nordmann;;;9100011;"{cell}";{withheld}', header=FAMILY_HEADER))
+    if not report.ok:
+        assert set(Guardianship.objects.values_list("child_id", "guardian_national_id", "guardian_mobile")) == before
+        assert all(str(error) for error in report.errors)
+    else:
+        assert report.guardians_in_file and Guardianship.objects.filter(child__national_id=child).count() == (
+            report.guardians_added
+        )

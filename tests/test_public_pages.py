@@ -1,10 +1,15 @@
 """The public pages a visitor sees before logging in."""
 
+import html as html_text
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from eportal.clinic.models import Clinic
-from eportal.demo.clinic import seed_demo_clinic
+from eportal.clinic.models import Clinic, ListPatient, Practitioner
+from eportal.demo.clinic import STAFF_PASSWORD, seed_demo_clinic
 from tests import factories
 from tests.helpers import staff_login
 
@@ -66,6 +71,24 @@ def test_help_page_has_the_seeds_sms_help_with_the_configured_price(client, clin
     assert "Prisen for tjenesten er kr.2,- per mottatt melding." in html
 
 
+def test_help_page_states_who_may_act_for_a_child_and_how(client, clinic):
+    html = get(client, "clinic:help")
+    section = html[html.index('<section aria-labelledby="child-help">') :]
+    section = section[: section.index("</section>")]
+    for rule in [
+        "Foresatte til barn under 12 år kan bruke alle tjenestene for barnet.",
+        "For barn mellom 12 og 16 år kan foresatte se, bestille og avbestille timer, men ikke lese meldinger, "
+        "sende eKonsultasjon eller fornye resepter.",
+        "Fra 16 år har ingen foresatte tilgang",
+        "Legekontoret kan skjerme et barns opplysninger for foresatte",
+        "Logg inn som deg selv og velg barnet under «Personer du kan handle på vegne av» på Min side.",
+        "må du registrere dette med riktig personnummer, og ditt mobilnummer må være registrert på barnet",
+        "En pasient som har fylt 16 år, kan gi en annen voksen (fra 18 år) fullmakt",
+        "på nett, innlogget med BankID, eller med et signert skjema hos legekontoret",
+    ]:
+        assert rule in html_text.unescape(section), rule
+
+
 def test_login_page_offers_the_seeds_two_electronic_ids(client, clinic):
     html = get(client, "accounts:login")
     assert "Velg en elektronisk ID for å identifisere deg:" in html
@@ -118,3 +141,23 @@ def test_staff_can_search_the_registry_in_the_admin(client, db, django_user_mode
     html = response.content.decode()
     assert response.status_code == 200
     assert "Kari Nordmann" in html and "Emma Nordmann" in html
+
+
+def test_staff_see_and_filter_the_withheld_flag_in_the_admin(client, clinic, django_user_model):
+    staff = django_user_model.objects.create_user("anne", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    TOTPDevice.objects.create(user=staff, name="telefon", confirmed=True)
+    staff_login(client, staff)
+    gp = Practitioner.objects.get(hpr_number="9100011")
+    withheld = factories.list_patient(gp, first_name="Nora", withheld_from_guardians=True)
+    factories.list_patient(gp, first_name="Emma")
+    url = "/personale/admin/clinic/listpatient/"
+    field = ListPatient._meta.get_field("withheld_from_guardians")
+    with translation.override("nb"):
+        label, help_text = str(field.verbose_name), str(field.help_text)
+    listing = client.get(url).content.decode()
+    assert "Nora Nordmann" in listing and "Emma Nordmann" in listing
+    assert "withheld_from_guardians__exact=1" in listing and escape(label.capitalize()) in listing
+    filtered = client.get(url, {"withheld_from_guardians__exact": "1"}).content.decode()
+    assert "Nora Nordmann" in filtered and "Emma Nordmann" not in filtered
+    change = client.get(f"{url}{withheld.pk}/change/").content.decode()
+    assert help_text in change  # the admin shows a help text as it is written

@@ -1,5 +1,6 @@
 """Running eportal as an operator would: the command, its modes and its refusals."""
 
+import datetime
 import http.cookiejar
 import os
 import re
@@ -15,11 +16,16 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone, translation
 
-from eportal.clinic.models import Guardianship, ListPatient, Practitioner
-from eportal.demo.clinic import seed_demo_clinic
+from eportal.clinic.ages import GUARDIAN_FULL_UNTIL, OWN_ACCESS_FROM, PROXY_HOLDER_FROM, age_on
+from eportal.clinic.models import Guardianship, ListPatient, Practitioner, Proxy
+from eportal.demo.banner import demo_banner
+from eportal.demo.clinic import CHILDREN, featured_birth_dates, seed_demo_clinic
 from eportal.environment import env_bool, env_float, env_hours_range, env_int, env_nok
 from eportal.identity.national_id import parse_national_id
+from eportal.identity.synthetic import synthetic_national_id
+from eportal.representation.policy import ALL, Capability, Relation, decide_for_number
 from tests.accounts_fixtures import PASSWORD
 from tests.helpers import SOURCE_DIR
 
@@ -227,6 +233,80 @@ def test_seed_demo_is_idempotent_and_builds_families(db):
         assert parse_national_id(number, allow_synthetic=True) == number
         assert int(number[2:4]) > 80
     assert not ListPatient.objects.filter(national_id__regex=r"^\d{2}(0|1)\d").exists()
+
+
+# The featured family: one child in each age band of the access rules, whatever day the demo is seeded.
+BANDS = {  # role in the banner: the ages (whole years on the day) it may be printed for
+    "barn under 12 år": range(0, GUARDIAN_FULL_UNTIL),
+    "barn 12–15 år: foresatte ser bare timer": range(GUARDIAN_FULL_UNTIL, OWN_ACCESS_FROM),
+    "ungdom 16–17 år: egen tilgang": range(OWN_ACCESS_FROM, PROXY_HOLDER_FROM),
+}
+FEATURED_LINE = re.compile(
+    r"^    (?P<name>\w+ Nordmann)\s+(?P<number>\d{11})\s+mobil (?P<mobile>[\d ]+?)\s{2,}\((?P<role>[^)]+)\)$", re.M
+)
+
+
+def test_featured_children_are_in_their_bands_on_any_day_the_demo_is_seeded_and_for_months_after():
+    day = datetime.date(2027, 1, 1)
+    while day < datetime.date(2029, 1, 1):  # a common and a leap year, 29 February included
+        born = dict(featured_birth_dates(day))
+        for (name, _), band in zip(CHILDREN, BANDS.values(), strict=True):
+            number = synthetic_national_id(born[name])
+            for later in (0, 60, 200):
+                assert age_on(number, day + datetime.timedelta(days=later)) in band, (name, day, later)
+        day += datetime.timedelta(days=1)
+
+
+def test_demo_banner_names_each_featured_persons_role_by_their_age_on_the_day(db):
+    seed_demo_clinic()
+    with translation.override("nb"):
+        text = demo_banner("http://127.0.0.1:8000")
+    today = timezone.localdate()
+    people = {match["name"]: match for match in FEATURED_LINE.finditer(text)}
+    assert set(people) == {f"{name} Nordmann" for name in ["Kari", "Ola", "Emma", "Nora", "Jakob", "Arne"]}, text
+    registered = {patient.full_name: patient for patient in ListPatient.objects.filter(last_name="Nordmann")}
+    kari = registered["Kari Nordmann"]
+    for name, line in people.items():
+        patient = registered[name]
+        assert line["number"] == patient.national_id
+        assert "+47" + line["mobile"].replace(" ", "") == patient.mobile
+    roles = {name: line["role"] for name, line in people.items()}
+    for role, band in BANDS.items():
+        children = [name for name, printed in roles.items() if printed == role]
+        assert len(children) == 1, (role, roles)
+        assert age_on(people[children[0]]["number"], today) in band, (role, roles)
+    elder = [name for name, role in roles.items() if role == "forelder som har gitt Kari fullmakt"]
+    assert len(elder) == 1 and age_on(people[elder[0]]["number"], today) >= 80
+    assert roles["Kari Nordmann"] == roles["Ola Nordmann"] == "forelder, foresatt for barna"
+
+    # What the banner says is what the policy gives Kari on the day.
+    for name, role in roles.items():
+        decision = decide_for_number(kari.national_id, registered[name], day=today, high=False)
+        expected = {
+            "barn under 12 år": (Relation.GUARDIAN, ALL),
+            "barn 12–15 år: foresatte ser bare timer": (Relation.GUARDIAN, {Capability.APPOINTMENTS}),
+            "ungdom 16–17 år: egen tilgang": (Relation.GUARDIAN, frozenset()),
+            "forelder som har gitt Kari fullmakt": (Relation.PROXY, ALL),
+        }.get(role)
+        if expected:
+            assert (decision.relation, decision.capabilities) == expected, name
+    youth = registered[next(name for name, role in roles.items() if role.startswith("ungdom"))]
+    assert youth.mobile != kari.mobile and Guardianship.objects.filter(child=youth).count() == 2
+    proxy = Proxy.objects.get(giver__first_name="Arne")
+    assert (proxy.proxy_national_id, proxy.source, proxy.valid_until) == (kari.national_id, "clinic", None)
+
+    assert "Logg inn som Kari, velg en person under «Personer du kan handle på vegne av» på Min side." in text
+    assert "Utboks for SMS og e-post i demoen: http://127.0.0.1:8000/demo/utboks/" in text
+    assert "http://127.0.0.1:8000/personale/ (bruker personale" in text
+    assert "eportal import-patients FIL.csv" in text
+
+
+def test_seeding_the_demo_again_on_a_later_day_adds_no_second_family(db):
+    first = seed_demo_clinic(today=datetime.date(2026, 5, 1))
+    family = set(ListPatient.objects.filter(last_name="Nordmann").values_list("national_id", "mobile"))
+    assert seed_demo_clinic(today=datetime.date(2027, 9, 30)) == first
+    assert set(ListPatient.objects.filter(last_name="Nordmann").values_list("national_id", "mobile")) == family
+    assert Proxy.objects.count() == 1
 
 
 def test_seed_demo_refuses_where_synthetic_ids_are_not_allowed(db, settings):

@@ -49,8 +49,16 @@ class OnListFilter(admin.SimpleListFilter):
 
 @admin.register(ListPatient)
 class ListPatientAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "masked_national_id", "gp", "mobile", "on_list_from", "on_list_to")
-    list_filter = (OnListFilter, "gp")
+    list_display = (
+        "full_name",
+        "masked_national_id",
+        "gp",
+        "mobile",
+        "on_list_from",
+        "on_list_to",
+        "withheld_from_guardians",
+    )
+    list_filter = (OnListFilter, "withheld_from_guardians", "gp")
     list_select_related = ("gp",)
     search_fields = ("=national_id", "last_name", "first_name", "=mobile")
     readonly_fields = ("updated_at",)

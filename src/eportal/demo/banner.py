@@ -1,12 +1,42 @@
-"""The banner `eportal demo` prints: where the demo runs, whom to log in as, and where the codes arrive."""
+"""The banner `eportal demo` prints: where the demo runs, whom to log in as and what each featured person
+shows of the access rules on the day, and where the codes arrive."""
+
+import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from eportal.clinic.models import Clinic
+from eportal.clinic.ages import PROXY_HOLDER_FROM, age_on, has_own_access
+from eportal.clinic.models import Clinic, Guardianship, ListPatient, Proxy
 from eportal.identity.mobile import display_mobile
+from eportal.representation.policy import ALL, guardian_capabilities
 
 from .clinic import STAFF_PASSWORD, STAFF_TOTP_KEY_BASE32, STAFF_USERNAME, featured_patients
+
+ADULT_FROM = PROXY_HOLDER_FROM  # the age the rules treat as adult (18)
+
+
+def role_on(patient: ListPatient, day: datetime.date, featured: list[ListPatient]) -> str:
+    """What the person shows of the access rules on the day, as the policy decides it."""
+    proxy = Proxy.objects.in_force(day).filter(giver=patient).first()
+    if proxy is not None:
+        holder = next((p.first_name for p in featured if p.national_id == proxy.proxy_national_id), proxy.proxy_name)
+        return _("parent who has given %(name)s power of attorney") % {"name": holder}
+    if patient.guardianships.exists():
+        if has_own_access(patient.national_id, day):
+            if age_on(patient.national_id, day) < ADULT_FROM:
+                return _("young person 16–17: own access")
+            return _("adult")
+        capabilities = guardian_capabilities(patient, day)
+        if capabilities == ALL:
+            return _("child under 12")
+        if capabilities:
+            return _("child 12–15: guardians see appointments only")
+        return _("child withheld from guardians")
+    if Guardianship.objects.filter(guardian_national_id=patient.national_id, child__in=featured).exists():
+        return _("parent, guardian of the children")
+    return _("adult")
 
 
 def demo_banner(base_url: str) -> str:
@@ -22,12 +52,19 @@ def demo_banner(base_url: str) -> str:
         % {"url": f"{base_url}/registrer/"},
     ]
     mobile_label = _("mobile")
-    for patient in featured_patients():
-        role = _("child") if not patient.email else _("adult")
+    featured = featured_patients()
+    today = timezone.localdate()
+    for patient in featured:
+        role = role_on(patient, today, featured)
         mobile = display_mobile(patient.mobile)
         lines.append(f"    {patient.full_name:<16} {patient.national_id}   {mobile_label} {mobile}   ({role})")
     lines += [
-        "  " + _("The children are registered with Kari's mobile, and Kari and Ola have parental responsibility."),
+        "  "
+        + _(
+            "Kari and Ola are registered as the children's guardians; a child under 16 is registered with Kari's "
+            "mobile, from 16 with their own."
+        ),
+        "  " + _("Log in as Kari, choose a person under «Personer du kan handle på vegne av» on Min side."),
         "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
         "  " + _("Logged in: «Bestill time» and «Mine timer» are on Min side; the GPs have free times ahead."),
         "  "

@@ -1,6 +1,7 @@
 """The demo clinic, Gjerdrum legesenter: its practitioners, synthetic patients and families, and the
-staff user with its TOTP key. Deterministic, so the demo patients printed by `eportal demo` are the same
-on every machine."""
+staff user with its TOTP key. The population is deterministic, the same on every machine; the featured
+family printed by `eportal demo` has its children's birth dates set from the day the demo is seeded, so
+that each child is in its age band of the access rules (representation.policy) for most of a year."""
 
 import datetime
 import random
@@ -9,9 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from eportal.clinic.models import Clinic, Guardianship, ListPatient, Practitioner
+from eportal.clinic.ages import has_own_access
+from eportal.clinic.models import Clinic, Guardianship, ListPatient, Practitioner, Proxy
 from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
 
@@ -150,13 +153,34 @@ LAST_NAMES = [
     "Paulsen",
 ]
 
-# The family printed by `eportal demo`: two parents and two children of different ages.
-FEATURED = [
-    ("Kari", "Nordmann", datetime.date(1986, 4, 12), "kari.nordmann@example.com"),
-    ("Ola", "Nordmann", datetime.date(1984, 9, 3), "ola.nordmann@example.com"),
-    ("Emma", "Nordmann", datetime.date(2015, 6, 20), ""),
-    ("Jakob", "Nordmann", datetime.date(2009, 2, 14), ""),
-]
+# The family printed by `eportal demo`: Kari and Ola, a child in each age band of the access rules (age in
+# whole years on the day the demo is seeded), and Kari's father, who has given Kari fullmakt.
+FAMILY_NAME = "Nordmann"
+PARENTS = [("Kari", datetime.date(1986, 4, 12)), ("Ola", datetime.date(1984, 9, 3))]
+CHILDREN = [("Emma", 8), ("Nora", 13), ("Jakob", 17)]  # under 12, 12 to 15, 16 or 17
+ELDER = ("Arne", datetime.date(1941, 3, 8))
+PROXY_HOLDER = "Kari"
+# A featured child had their birthday this many days before the seeding: far from either birthday.
+DAYS_PAST_BIRTHDAY = 100
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` years earlier; 28 February for a 29 February in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def featured_birth_dates(today: datetime.date) -> list[tuple[str, datetime.date]]:
+    """The featured family's first names and birth dates for a demo seeded on `today`, in printing order."""
+    children = [
+        (name, years_before(today, age) - datetime.timedelta(days=DAYS_PAST_BIRTHDAY)) for name, age in CHILDREN
+    ]
+    return [*PARENTS, *children, ELDER]
+
+
+FEATURED_NAMES = [first for first, _ in featured_birth_dates(REFERENCE_DATE)]
 
 
 def _mobile(rng: random.Random, used: set[str]) -> str:
@@ -171,35 +195,18 @@ def _mobile(rng: random.Random, used: set[str]) -> str:
             return number
 
 
-def _national_id(rng: random.Random, born: datetime.date, used: set[str]) -> str:
+def _national_id(rng: random.Random, born: datetime.date, used: set[str], *, d_number: bool | None = None) -> str:
     while True:
-        number = synthetic_national_id(born, rng=rng, d_number=rng.random() < 0.03)
+        number = synthetic_national_id(born, rng=rng, d_number=rng.random() < 0.03 if d_number is None else d_number)
         if number not in used:
             used.add(number)
             return number
 
 
-def _build_patients(gps: list[Practitioner]):
-    """Yield (patient, guardians) where guardians is a list of (national_id, mobile)."""
+def _population(gps: list[Practitioner], ids: set[str], mobiles: set[str]):
+    """Yield (patient, guardians) for the clinic's households, where guardians is a list of (national_id,
+    mobile); the same on every machine and every day."""
     rng = random.Random(20260101)
-    ids: set[str] = set()
-    mobiles: set[str] = set()
-    kari_id, ola_id, *_ = featured_ids = [_national_id(rng, born, ids) for _, _, born, _ in FEATURED]
-    kari_mobile, ola_mobile = _mobile(rng, mobiles), _mobile(rng, mobiles)
-    gp = gps[0]
-    for (first, last, _born, email), number in zip(FEATURED, featured_ids, strict=True):
-        is_child = not email
-        patient = ListPatient(
-            national_id=number,
-            first_name=first,
-            last_name=last,
-            gp=gp,
-            mobile=kari_mobile if is_child or first == "Kari" else ola_mobile,
-            email=email,
-            on_list_from=LIST_SINCE,
-        )
-        yield patient, ([(kari_id, kari_mobile), (ola_id, ola_mobile)] if is_child else [])
-
     for _ in range(HOUSEHOLDS):
         last = rng.choice(LAST_NAMES)
         gp = rng.choice(gps)
@@ -237,9 +244,47 @@ def _build_patients(gps: list[Practitioner]):
             )
 
 
+def _featured(gp: Practitioner, today: datetime.date, ids: set[str], mobiles: set[str]) -> dict[str, tuple]:
+    """The featured family by first name: (patient, guardians). A member already registered is kept as is,
+    so seeding again on a later day adds no second family."""
+    rng = random.Random(19860412)
+    registered = {patient.first_name: patient for patient in ListPatient.objects.filter(last_name=FAMILY_NAME)}
+    children = [first for first, _ in CHILDREN]
+    patients = {}
+    for first, born in featured_birth_dates(today):
+        patients[first] = registered.get(first) or ListPatient(
+            national_id=_national_id(rng, born, ids, d_number=False),
+            first_name=first,
+            last_name=FAMILY_NAME,
+            gp=gp,
+            email="" if first in children else f"{first}.{FAMILY_NAME}@example.com".lower(),
+            on_list_from=LIST_SINCE,
+        )
+    kari = patients[PARENTS[0][0]]
+    for patient in patients.values():  # Kari first
+        if patient.pk is not None:
+            continue
+        if patient.first_name in children and not has_own_access(patient.national_id, today):
+            patient.mobile = kari.mobile  # the user guide's way of booking for a child
+        else:
+            patient.mobile = _mobile(rng, mobiles)
+    guardians = [(patients[first].national_id, patients[first].mobile) for first, _ in PARENTS]
+    return {first: (patient, guardians if first in children else []) for first, patient in patients.items()}
+
+
+def _build_patients(gps: list[Practitioner], today: datetime.date):
+    """(patients with their guardians, the featured family by first name)."""
+    ids: set[str] = set()
+    mobiles: set[str] = set()
+    population = list(_population(gps, ids, mobiles))
+    featured = _featured(gps[0], today, ids, mobiles)
+    return [*featured.values(), *population], featured
+
+
 @transaction.atomic
-def seed_demo_clinic() -> dict[str, int]:
-    """Create or complete the demo clinic; running it again changes nothing."""
+def seed_demo_clinic(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Create or complete the demo clinic; running it again changes nothing. The featured children's ages
+    are set from `today` (the local date)."""
     if not settings.EPORTAL_ALLOW_SYNTHETIC_IDS:
         raise ImproperlyConfigured("The demo clinic needs EPORTAL_ALLOW_SYNTHETIC_IDS (on in the demo).")
     Clinic.objects.update_or_create(pk=Clinic.SINGLETON_ID, defaults=CLINIC)
@@ -251,8 +296,10 @@ def seed_demo_clinic() -> dict[str, int]:
         )
         if role == Practitioner.Role.GP:
             gps.append(practitioner)
-    built = list(_build_patients(gps))
-    ListPatient.objects.bulk_create([patient for patient, _ in built], batch_size=1000, ignore_conflicts=True)
+    built, featured = _build_patients(gps, today or timezone.localdate())
+    ListPatient.objects.bulk_create(
+        [patient for patient, _ in built if patient.pk is None], batch_size=1000, ignore_conflicts=True
+    )
     patient_ids = dict(ListPatient.objects.values_list("national_id", "id"))
     Guardianship.objects.bulk_create(
         [
@@ -262,6 +309,18 @@ def seed_demo_clinic() -> dict[str, int]:
         ],
         batch_size=1000,
         ignore_conflicts=True,
+    )
+    holder = featured[PROXY_HOLDER][0]
+    Proxy.objects.get_or_create(
+        giver_id=patient_ids[featured[ELDER[0]][0].national_id],
+        proxy_national_id=holder.national_id,
+        ended_at=None,
+        defaults={
+            "proxy_name": holder.full_name,
+            "valid_from": LIST_SINCE,
+            "valid_until": None,
+            "source": Proxy.Source.CLINIC,
+        },
     )
     user_model = get_user_model()
     staff = user_model.objects.filter(username=STAFF_USERNAME).first()
@@ -277,6 +336,6 @@ def seed_demo_clinic() -> dict[str, int]:
 
 
 def featured_patients() -> list[ListPatient]:
-    names = [(first, last) for first, last, _, _ in FEATURED]
-    patients = {(p.first_name, p.last_name): p for p in ListPatient.objects.filter(last_name="Nordmann")}
-    return [patients[name] for name in names if name in patients]
+    """The featured family as registered, in printing order."""
+    patients = {patient.first_name: patient for patient in ListPatient.objects.filter(last_name=FAMILY_NAME)}
+    return [patients[first] for first in FEATURED_NAMES if first in patients]
