@@ -1,12 +1,14 @@
-"""Addresses of acting for others."""
+"""Addresses of acting for others: choosing whom to act for, and «Fullmakter»."""
 
 from django.urls import path
 
-from .views import people
+from .views import people, proxies
 
 app_name = "representation"
 
 urlpatterns = [
     path("min-side/handle-for/", people.act_for, name="act-for"),
     path("min-side/handle-for/meg-selv/", people.act_for_myself, name="act-for-myself"),
+    path("min-side/fullmakter/", proxies.proxies, name="proxies"),
+    path("min-side/fullmakter/<int:proxy_id>/avslutt/", proxies.end, name="proxy-end"),
 ]
