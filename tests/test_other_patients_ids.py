@@ -16,7 +16,7 @@ from eportal.accounts.models import AccountSession
 from eportal.booking.models import Appointment, Slot, WaitlistEntry, WaitlistOffer
 from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.waitlist import join_waitlist
-from eportal.clinic.models import Guardianship
+from eportal.clinic.models import Guardianship, Proxy
 from tests import factories
 from tests.accounts_fixtures import log_in, register_and_activate
 
@@ -42,8 +42,9 @@ PATIENT_ADDRESSES_WITH_IDS = sorted(
 
 @pytest.fixture
 def strangers(family):
-    """Another family on the list: Torgrim and his daughter Solveig (6), with an appointment each, Solveig's on the waiting
-    list with an earlier time held for her, and Torgrim logged in somewhere."""
+    """Another family on the list: Torgrim and his daughter Solveig (6), with an appointment each, Solveig's
+    on the waiting list with an earlier time held for her, Torgrim logged in somewhere and his fullmakt to
+    Tora."""
     gp = family["gp"]
     factories.schedule(gp, timezone.localdate() + datetime.timedelta(days=3), days=2)
     per = factories.list_patient(gp, first_name="Torgrim", last_name="Fremmed")
@@ -60,10 +61,14 @@ def strangers(family):
         entry=entry, slot=slots[0], expires_at=timezone.now() + datetime.timedelta(hours=1)
     )
     session = AccountSession.objects.create(user=per_user, session_key="x" * 40, method="bankid", level="high")
+    proxy = Proxy.objects.create(
+        giver=per, proxy_national_id=factories.national_id(), proxy_name="Tora Fremmed", source="clinic"
+    )
     return {
         "appointment_id": [per_appointment.pk, siri_appointment.pk],
         "offer_id": [offer.pk],
         "session_id": [session.pk],
+        "proxy_id": [proxy.pk],
         "type_id": [],  # types are the clinic's, not a patient's
         "slot_id": [],  # slots are the clinic's; booking one is checked by the booking tests
         "people": (per, siri),
@@ -83,12 +88,20 @@ def _state():
         sorted(WaitlistEntry.objects.filter(ended_at__isnull=True).values_list("pk", flat=True)),
         sorted(WaitlistOffer.objects.values_list("pk", "status")),
         sorted(AccountSession.objects.values_list("pk", flat=True)),
+        sorted(Proxy.objects.values_list("pk", "ended_at")),
     )
 
 
 def test_every_patient_address_with_an_id_is_in_the_matrix():
     ids = {name for route in PATIENT_ADDRESSES_WITH_IDS for name in ID_PATTERN.findall(route)}
-    assert PATIENT_ADDRESSES_WITH_IDS and ids <= {"appointment_id", "offer_id", "session_id", "type_id", "slot_id"}
+    assert PATIENT_ADDRESSES_WITH_IDS and ids <= {
+        "appointment_id",
+        "offer_id",
+        "session_id",
+        "proxy_id",
+        "type_id",
+        "slot_id",
+    }
 
 
 @pytest.mark.parametrize("acting_for_child", [False, True], ids=["as-herself", "for-her-child"])
@@ -104,7 +117,10 @@ def test_another_familys_ids_are_refused_everywhere(kari_client, family, strange
             response = method(url)
             assert response.status_code in (302, 403, 404, 405), (url, response.status_code)
             if response.status_code == 302:
-                assert response["Location"] in ("/timer/", "/min-side/"), (url, response["Location"])
+                assert response["Location"] in ("/timer/", "/min-side/", "/min-side/fullmakter/"), (
+                    url,
+                    response["Location"],
+                )
             shown = response.content.decode() + kari_client.get("/timer/").content.decode()
             for person in strangers["people"]:
                 assert person.full_name not in shown and person.national_id not in shown, url
