@@ -25,6 +25,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+        indexes = [
+            # A patient's events newest first (read backwards), as «Hvem har sett opplysningene mine» pages them
+            # and looks for an event's neighbours within a day.
+            models.Index(fields=["subject_national_id", "at", "id"], name="audit_subject_at_id"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} ({self.actor})"

@@ -1,8 +1,9 @@
-"""Addresses of acting for others: choosing whom to act for, and «Fullmakter»."""
+"""Addresses of acting for others: choosing whom to act for, «Fullmakter» and «Hvem har sett opplysningene
+mine»."""
 
 from django.urls import path
 
-from .views import people, proxies
+from .views import access_log, people, proxies
 
 app_name = "representation"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("min-side/handle-for/meg-selv/", people.act_for_myself, name="act-for-myself"),
     path("min-side/fullmakter/", proxies.proxies, name="proxies"),
     path("min-side/fullmakter/<int:proxy_id>/avslutt/", proxies.end, name="proxy-end"),
+    path("min-side/logg/", access_log.access_log, name="access-log"),
 ]
