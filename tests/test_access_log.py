@@ -148,6 +148,8 @@ def test_a_guardian_of_a_13_year_old_may_not_read_the_log(kari_client, family):
     assert kari_client.get("/timer/").status_code == 200
     response = kari_client.get(LOG)
     assert response.status_code == 403
+    page = response.content.decode()
+    assert "Ingen tilgang" in page and "ikke bruke barnets andre tjenester" in page
     assert AuditEvent.objects.filter(action="access_refused", subject_national_id=teen.national_id).exists()
 
 

@@ -197,6 +197,7 @@ def test_a_child_that_is_not_theirs_is_not_found_and_audited(kari_client, family
     response = _act_for(kari_client, value)
     assert response.status_code == 404
     page = response.content.decode()
+    assert "Fant ikke siden" in page and "handle på vegne av denne personen" in page
     assert "Emil" not in page and other_child.national_id not in page
     refused = AuditEvent.objects.get(action="access_refused")
     assert refused.actor_user.national_id == family["kari"].national_id

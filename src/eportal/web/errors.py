@@ -29,5 +29,6 @@ class UserErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, UserError):
-            return render(request, "error.html", {"error": exception}, status=error_status(exception))
+            status = error_status(exception)
+            return render(request, "error.html", {"error": exception, "status": status}, status=status)
         return None
