@@ -305,3 +305,14 @@ def test_the_users_own_pages_say_whose_user_a_childs_account_is(client, family):
     run_tasks()
     (text,) = [sms["text"] for sms in backends.sms_outbox]
     assert text.startswith("Timen til Emma hos")
+
+
+def test_a_17_year_old_can_give_a_former_guardian_fullmakt(db):
+    """From 16 the guardianship gives nothing; a fullmakt the young person gives the parent does."""
+    today = timezone.localdate()
+    young = _child(factories.practitioner(), today.replace(year=today.year - 17) - datetime.timedelta(days=9))
+    parent = _guardian_of(young)
+    assert decide_for_number(parent, young, high=False).capabilities == frozenset()
+    Proxy.objects.create(giver=young, proxy_national_id=parent, proxy_name="Mor", source="online")
+    decision = decide_for_number(parent, young, high=False)
+    assert (decision.relation, decision.capabilities) == (Relation.PROXY, ALL)

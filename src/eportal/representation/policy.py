@@ -108,16 +108,20 @@ def decide_for_number(
         if high or has_own_access(number, day):
             return Decision(Relation.SELF, own_capabilities(patient))
         return Decision(Relation.CHILD_ACCOUNT, guardian_capabilities(patient, day))
+    guardian = None
     if Guardianship.objects.filter(child=patient, guardian_national_id=number).exists():
-        return Decision(Relation.GUARDIAN, guardian_capabilities(patient, day))
+        guardian = Decision(Relation.GUARDIAN, guardian_capabilities(patient, day))
+        if guardian.capabilities:
+            return guardian
+    # A young person of 16 or more may give a former guardian fullmakt: that, not the guardianship, counts.
     if Proxy.objects.in_force(day).filter(giver=patient, proxy_national_id=number).exists():
         return Decision(Relation.PROXY, proxy_capabilities(patient, number, day))
-    return Decision(None, NONE)
+    return guardian or Decision(None, NONE)
 
 
 class AccessRefused(UserError):
-    """The person may not act for this patient here: not_found when there is no relation (nothing about the
-    patient is told), not_permitted when the relation does not cover the service."""
+    """The person may not act for this patient here: not_found when there is no relation or one that allows
+    nothing now (nothing about the patient is told), not_permitted when the relation allows something else."""
 
 
 @dataclasses.dataclass(frozen=True)
