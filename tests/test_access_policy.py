@@ -316,3 +316,18 @@ def test_a_17_year_old_can_give_a_former_guardian_fullmakt(db):
     Proxy.objects.create(giver=young, proxy_national_id=parent, proxy_name="Mor", source="online")
     decision = decide_for_number(parent, young, high=False)
     assert (decision.relation, decision.capabilities) == (Relation.PROXY, ALL)
+
+
+def test_a_fullmakt_holder_books_for_the_giver_and_is_told_by_first_name(kari_client, family):
+    arne = factories.list_patient(family["gp"], first_name="Arne", on_list_from=LONG_AGO)
+    Proxy.objects.create(giver=arne, proxy_national_id=family["kari"].national_id, proxy_name="Kari", source="clinic")
+    page = kari_client.get("/min-side/").content.decode()
+    assert "Arne Nordmann" in page and "Fullmakt" in page
+    _act_for(kari_client, arne.pk)
+    slot = Slot.objects.order_by("starts_at").first()
+    assert kari_client.post(f"/timer/bestill/tid/{slot.pk}/", {"reason": "Blodtrykk"}).status_code == 302
+    assert Appointment.objects.get().patient == arne
+    assert AuditEvent.objects.get(action="appointment_booked").actor.startswith("proxy:")
+    run_tasks()
+    (text,) = [sms["text"] for sms in backends.sms_outbox if sms["to"] == family["kari"].mobile]
+    assert text.startswith("Timen til Arne hos") and "Blodtrykk" not in text

@@ -37,14 +37,15 @@ def recipients_for(patient: ListPatient, *, day: datetime.date | None = None) ->
     others = User.objects.filter(is_active=True, national_id__in=[*guardians, *holders]).order_by("pk")
     for user in others:
         if decide_for_number(user.national_id, patient, day=day, high=False).allows(Capability.APPOINTMENTS):
-            mobile = guardians.get(user.national_id) or _own_mobile(user.national_id)
+            mobile = guardians.get(user.national_id) or _own_mobile(user, day)
             found.append(Recipient(user, mobile, user.email, patient.first_name))
     return _one_per_channel(found)
 
 
-def _own_mobile(number: str) -> str:
-    own = ListPatient.objects.on_list().filter(national_id=number).values_list("mobile", flat=True).first()
-    return own or ""
+def _own_mobile(user: User, day: datetime.date) -> str:
+    """A fullmakt holder's own SMS mobile, where they are on the list themselves (as for their own notices)."""
+    own = ListPatient.objects.on_list(day).filter(national_id=user.national_id).first()
+    return sms_mobile(user, own, day=day) if own is not None else ""
 
 
 def _one_per_channel(recipients: list[Recipient]) -> list[Recipient]:
