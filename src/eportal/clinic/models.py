@@ -200,3 +200,7 @@ class Proxy(models.Model):
 
     def __str__(self):
         return f"{self.giver} → {self.proxy_name}"
+
+    @property
+    def masked_proxy_national_id(self) -> str:
+        return masked(self.proxy_national_id)
