@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.db.models import Exists
 from django.utils import timezone
 
 from eportal.clinic.ages import has_own_access
@@ -17,11 +16,6 @@ def account_of(national_id: str, *, active: bool | None = None) -> User | None:
     if active is not None:
         accounts = accounts.filter(is_active=active)
     return accounts.first()
-
-
-def has_active_account(national_id) -> Exists:
-    """For a query over patients: whether the number (an OuterRef) has an active account."""
-    return Exists(User.objects.filter(national_id=national_id, is_active=True))
 
 
 def made_for_a_child(user: User, patient, day: datetime.date) -> bool:
