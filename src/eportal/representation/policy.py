@@ -174,17 +174,9 @@ def grant(actor: Actor, capability: str, *, day: datetime.date | None = None) ->
     patient = acting_patient_of(actor)
     decision = decide(actor, patient, day=day)
     if not decision.allows(capability):
-        record_event(
-            "access_refused",
-            actor=actor,
-            subject_national_id=patient.national_id if decision.relation else "",
-            details={"capability": str(capability), "relation": decision.relation or "none"},
-        )
         if not decision.capabilities:  # no relation, or one that allows nothing (16, withheld): tell nothing
-            raise AccessRefused(
-                _("The page was not found, or you can no longer act for this person."), code="not_found"
-            )
-        raise AccessRefused(refusal_text(decision, capability), code="not_permitted")
+            raise _refused(actor, patient, decision, capability)
+        raise _refused(actor, patient, decision, capability, refusal_text(decision, capability), "not_permitted")
     made = Grant(actor, patient, capability, decision.relation, _token=_GRANT_TOKEN)
     if made.for_other:
         record_event(
@@ -195,6 +187,20 @@ def grant(actor: Actor, capability: str, *, day: datetime.date | None = None) ->
             details={"capability": str(capability), "relation": str(decision.relation)},
         )
     return made
+
+
+def _refused(
+    actor: Actor, patient, decision: Decision, capability: str, message: str = "", code: str = "not_found"
+) -> AccessRefused:
+    """Audit a refusal (the patient named only where a relation exists) and make its error: by default
+    not_found, whose words tell nothing about the patient."""
+    record_event(
+        "access_refused",
+        actor=actor,
+        subject_national_id=patient.national_id if decision.relation else "",
+        details={"capability": str(capability), "relation": decision.relation or "none"},
+    )
+    return AccessRefused(message or _("The page was not found, or you can no longer act for this person."), code=code)
 
 
 def refusal_text(decision: Decision, capability: str) -> str:
@@ -215,13 +221,7 @@ def choose(actor: Actor, patient_id) -> ListPatient:
         patient = ListPatient.objects.on_list().filter(pk=patient_id).first()
     decision = decide(actor, patient)
     if decision.relation in (None, Relation.SELF, Relation.CHILD_ACCOUNT) or not decision.capabilities:
-        record_event(
-            "access_refused",
-            actor=actor,
-            subject_national_id=patient.national_id if decision.relation else "",
-            details={"capability": "choose", "relation": decision.relation or "none"},
-        )
-        raise AccessRefused(_("The page was not found, or you can no longer act for this person."), code="not_found")
+        raise _refused(actor, patient, decision, "choose")
     return patient
 
 
