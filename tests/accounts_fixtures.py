@@ -72,6 +72,12 @@ def log_in(client, patient, password=PASSWORD):
     return response
 
 
+def act_for(client, patient_id):
+    """Choose, on Min side, the person to act for («Handle på vegne av …»); the id may be anything a form
+    could carry."""
+    return client.post("/min-side/handle-for/", {"patient": patient_id})
+
+
 @pytest.fixture
 def kari_account(client, family):
     return register_and_activate(client, family["kari"])

@@ -30,7 +30,7 @@ from eportal.representation.policy import (
     grant,
 )
 from tests import factories
-from tests.accounts_fixtures import log_in, register_and_activate
+from tests.accounts_fixtures import act_for, log_in, register_and_activate
 from tests.helpers import run_tasks
 
 LONG_AGO = datetime.date(2000, 1, 1)
@@ -153,15 +153,11 @@ def kari_client(client, family):
     return client
 
 
-def _act_for(client, patient_id):
-    return client.post("/min-side/handle-for/", {"patient": patient_id})
-
-
 def test_a_guardian_chooses_a_child_books_for_them_and_goes_back(kari_client, family):
     emma, kari = family["emma"], family["kari"]
     page = kari_client.get("/min-side/").content.decode()
     assert "Personer du kan handle på vegne av" in page and "Emma Nordmann" in page
-    assert _act_for(kari_client, emma.pk).status_code == 302
+    assert act_for(kari_client, emma.pk).status_code == 302
     page = kari_client.get("/timer/bestill/").content.decode()
     assert "Du handler nå på vegne av Emma Nordmann" in page
     type_id = re.search(r'href="/timer/bestill/(\d+)/"', page).group(1)
@@ -194,7 +190,7 @@ def test_a_child_that_is_not_theirs_is_not_found_and_audited(kari_client, family
         "national-id": family["emma"].national_id,
         "self": family["kari"].pk,
     }.get(guess, guess)
-    response = _act_for(kari_client, value)
+    response = act_for(kari_client, value)
     assert response.status_code == 404
     page = response.content.decode()
     assert "Fant ikke siden" in page and "handle på vegne av denne personen" in page
@@ -205,7 +201,7 @@ def test_a_child_that_is_not_theirs_is_not_found_and_audited(kari_client, family
 
 
 def test_a_guardianship_removed_while_logged_in_ends_access_at_the_next_request(kari_client, family):
-    _act_for(kari_client, family["emma"].pk)
+    act_for(kari_client, family["emma"].pk)
     assert kari_client.get("/timer/").status_code == 200
     Guardianship.objects.filter(child=family["emma"], guardian_national_id=family["kari"].national_id).delete()
     response = kari_client.get("/timer/")
@@ -215,7 +211,7 @@ def test_a_guardianship_removed_while_logged_in_ends_access_at_the_next_request(
 
 
 def test_a_withheld_child_disappears_from_the_guardians_pages(kari_client, family):
-    _act_for(kari_client, family["emma"].pk)
+    act_for(kari_client, family["emma"].pk)
     ListPatient.objects.filter(pk=family["emma"].pk).update(withheld_from_guardians=True)
     assert kari_client.get("/timer/bestill/").status_code == 404
     assert "Emma" not in kari_client.get("/min-side/").content.decode()
@@ -227,7 +223,7 @@ def test_for_a_child_of_12_to_15_the_guardian_books_but_gets_no_other_service(ka
     _guardian_of(teen, family["kari"].national_id)
     page = kari_client.get("/min-side/").content.decode()
     assert "Emil" in page and "kun timer" in page
-    _act_for(kari_client, teen.pk)
+    act_for(kari_client, teen.pk)
     assert kari_client.get("/timer/bestill/").status_code == 200
     user = User.objects.get(national_id=family["kari"].national_id)
     actor = Actor(user=user, level=SUBSTANTIAL, acting_for=teen.pk)
@@ -243,7 +239,7 @@ def test_a_16_year_old_is_not_offered_to_the_guardian(kari_client, family):
     young = _child(family["gp"], today.replace(year=today.year - 16) - datetime.timedelta(days=1))
     _guardian_of(young, family["kari"].national_id)
     assert "Emil" not in kari_client.get("/min-side/").content.decode()
-    assert _act_for(kari_client, young.pk).status_code == 404
+    assert act_for(kari_client, young.pk).status_code == 404
 
 
 def test_queries_per_page_stay_constant_with_many_children_and_proxies(kari_client, family):
@@ -259,7 +255,7 @@ def test_queries_per_page_stay_constant_with_many_children_and_proxies(kari_clie
             result.append(len(queries))
         return result
 
-    _act_for(kari_client, family["emma"].pk)
+    act_for(kari_client, family["emma"].pk)
     few = counts()
     kari = family["kari"].national_id
     for years in range(1, 12):
@@ -323,7 +319,7 @@ def test_a_fullmakt_holder_books_for_the_giver_and_is_told_by_first_name(kari_cl
     Proxy.objects.create(giver=arne, proxy_national_id=family["kari"].national_id, proxy_name="Kari", source="clinic")
     page = kari_client.get("/min-side/").content.decode()
     assert "Arne Nordmann" in page and "Fullmakt" in page
-    _act_for(kari_client, arne.pk)
+    act_for(kari_client, arne.pk)
     slot = Slot.objects.order_by("starts_at").first()
     assert kari_client.post(f"/timer/bestill/tid/{slot.pk}/", {"reason": "Blodtrykk"}).status_code == 302
     assert Appointment.objects.get().patient == arne

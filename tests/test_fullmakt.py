@@ -24,7 +24,7 @@ from eportal.representation.services.proxies import (
     register_proxy_for_clinic,
 )
 from tests import factories
-from tests.accounts_fixtures import log_in, register_and_activate
+from tests.accounts_fixtures import act_for, log_in, register_and_activate
 from tests.helpers import run_concurrently, run_tasks, staff_login
 from tests.oidc_fixtures import provider_login
 
@@ -148,7 +148,7 @@ def test_giving_with_bankid_lets_the_proxy_act_for_the_giver(bankid_kari, family
 
     # Per sees it among those given to him, chooses Kari and uses her appointments.
     assert "Kari Nordmann" in per_client.get(PAGE).content.decode()
-    assert per_client.post("/min-side/handle-for/", {"patient": kari.pk}).status_code == 302
+    assert act_for(per_client, kari.pk).status_code == 302
     assert per_client.get("/timer/").status_code == 200
     granted = grant(Actor(user=per_account, level=SUBSTANTIAL, acting_for=kari.pk), Capability.APPOINTMENTS)
     assert (granted.patient, granted.relation, granted.role) == (kari, Relation.PROXY, "proxy")
@@ -336,7 +336,7 @@ def test_the_giver_ends_it_on_the_page_at_any_level(client, family, per, kari_ac
     assert "avsluttet " in page and f'action="{end_url(proxy)}"' not in page
     event = AuditEvent.objects.get(action="proxy_ended")
     assert event.actor.startswith("patient:") and event.details == {"proxy": proxy.pk, "by": "giver"}
-    assert per_client.post("/min-side/handle-for/", {"patient": kari.pk}).status_code == 404
+    assert act_for(per_client, kari.pk).status_code == 404
 
 
 def test_the_proxy_may_end_one_given_to_them(family, per, kari_account, per_client):

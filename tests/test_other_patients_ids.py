@@ -18,7 +18,7 @@ from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.waitlist import join_waitlist
 from eportal.clinic.models import Guardianship, Proxy
 from tests import factories
-from tests.accounts_fixtures import log_in, register_and_activate
+from tests.accounts_fixtures import act_for, log_in, register_and_activate
 
 # Addresses that are not a patient's (staff, the admin, the demo's outbox) or carry no object id (links).
 NOT_PATIENT_PAGES = ("personale/", "demo/")
@@ -108,7 +108,7 @@ def test_every_patient_address_with_an_id_is_in_the_matrix():
 @pytest.mark.parametrize("route", PATIENT_ADDRESSES_WITH_IDS)
 def test_another_familys_ids_are_refused_everywhere(kari_client, family, strangers, route, acting_for_child):
     if acting_for_child:
-        kari_client.post("/min-side/handle-for/", {"patient": family["emma"].pk})
+        act_for(kari_client, family["emma"].pk)
     (name,) = ID_PATTERN.findall(route)
     before = _state()
     for value in strangers[name]:
