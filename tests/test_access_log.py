@@ -24,7 +24,7 @@ from eportal.representation.policy import Capability, grant
 from eportal.representation.selectors import PAGE_SIZE, access_log_events, access_log_page
 from eportal.web.actor import ACTING_FOR_SESSION_KEY
 from tests import factories
-from tests.accounts_fixtures import act_for, log_in, register_and_activate
+from tests.accounts_fixtures import act_for
 from tests.factories import grant_for
 from tests.helpers import staff_login
 
@@ -67,14 +67,7 @@ def child(family):
     return son
 
 
-@pytest.fixture
-def kari_client(client, family):
-    register_and_activate(client, family["kari"])
-    log_in(client, family["kari"])
-    return client
-
-
-def test_staff_opening_the_day_list_shows_in_the_patients_log(kari_client, family, slots):
+def test_staff_opening_the_day_list_shows_in_the_patients_log(logged_in, family, slots):
     appointment = book_slot(grant=grant_for(family["kari"]), slot_id=slots[0].pk, reason="Kontroll")
     staff = make_staff(first_name="Anne", last_name="Lege")
     staff_client = Client()
@@ -84,7 +77,7 @@ def test_staff_opening_the_day_list_shows_in_the_patients_log(kari_client, famil
     assert response.status_code == 200
     seen = AuditEvent.objects.get(action="staff_viewed_day_list", subject_national_id=family["kari"].national_id)
 
-    response = kari_client.get(LOG)
+    response = logged_in.get(LOG)
     html = response.content.decode()
     assert response.status_code == 200
     assert "<title>Hvem har sett opplysningene mine" in html and "<h1>Hvem har sett opplysningene mine</h1>" in html
@@ -106,17 +99,17 @@ def test_staff_pages_without_patients_are_not_audited_and_show_no_patient(family
     assert not AuditEvent.objects.filter(action__startswith="staff_viewed_").exists()
 
 
-def test_a_guardians_booking_for_a_child_under_12_is_in_the_childs_log(kari_client, family, child, slots):
-    assert act_for(kari_client, child.pk).status_code == 302
+def test_a_guardians_booking_for_a_child_under_12_is_in_the_childs_log(logged_in, family, child, slots):
+    assert act_for(logged_in, child.pk).status_code == 302
     kind = slots[0].appointment_type
-    html = kari_client.get(f"/timer/bestill/{kind.pk}/").content.decode()
+    html = logged_in.get(f"/timer/bestill/{kind.pk}/").content.decode()
     slot_id = int(re.search(r'href="/timer/bestill/tid/(\d+)/"', html).group(1))
-    response = kari_client.post(f"/timer/bestill/tid/{slot_id}/", {"reason": "Hoste"})
+    response = logged_in.post(f"/timer/bestill/tid/{slot_id}/", {"reason": "Hoste"})
     assert response.status_code == 302
     booked = AuditEvent.objects.get(action="appointment_booked")
     assert booked.subject_national_id == child.national_id
 
-    response = kari_client.get(LOG)
+    response = logged_in.get(LOG)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Loggen til Jonas Nordmann." in html
@@ -131,45 +124,45 @@ def test_a_guardians_booking_for_a_child_under_12_is_in_the_childs_log(kari_clie
     assert child.national_id not in html and family["kari"].national_id not in html
 
     # Kari's own log: none of it was done to her.
-    kari_client.post("/min-side/handle-for/meg-selv/")
-    assert rows(kari_client.get(LOG)) == []
+    logged_in.post("/min-side/handle-for/meg-selv/")
+    assert rows(logged_in.get(LOG)) == []
 
 
-def test_a_guardian_of_a_13_year_old_may_not_read_the_log(kari_client, family):
+def test_a_guardian_of_a_13_year_old_may_not_read_the_log(logged_in, family):
     teen = factories.list_patient(family["gp"], national_id=factories.national_id(years_ago(13, days=10)))
     Guardianship.objects.create(
         child=teen, guardian_national_id=family["kari"].national_id, guardian_mobile="+4791234567"
     )
-    assert act_for(kari_client, teen.pk).status_code == 302  # her appointments, yes
-    assert kari_client.get("/timer/").status_code == 200
-    response = kari_client.get(LOG)
+    assert act_for(logged_in, teen.pk).status_code == 302  # her appointments, yes
+    assert logged_in.get("/timer/").status_code == 200
+    response = logged_in.get(LOG)
     assert response.status_code == 403
     page = response.content.decode()
     assert "Ingen tilgang" in page and "ikke bruke barnets andre tjenester" in page
     assert AuditEvent.objects.filter(action="access_refused", subject_national_id=teen.national_id).exists()
 
 
-def test_another_familys_child_is_not_found(kari_client, family):
+def test_another_familys_child_is_not_found(logged_in, family):
     stranger = factories.list_patient(
         family["gp"], national_id=factories.national_id(years_ago(7)), first_name="Sofie", last_name="Berg"
     )
-    assert act_for(kari_client, stranger.pk).status_code == 404
-    session = kari_client.session
+    assert act_for(logged_in, stranger.pk).status_code == 404
+    session = logged_in.session
     session[ACTING_FOR_SESSION_KEY] = stranger.pk  # a stale or tampered choice
     session.save()
-    response = kari_client.get(LOG)
+    response = logged_in.get(LOG)
     assert response.status_code == 404
     assert "Sofie" not in response.content.decode()
 
 
-def test_reading_ones_own_log_is_not_listed(kari_client, family):
+def test_reading_ones_own_log_is_not_listed(logged_in, family):
     for _ in range(3):
-        assert rows(kari_client.get(LOG)) == []
-    assert "Ingen andre har sett eller handlet" in kari_client.get(LOG).content.decode()
+        assert rows(logged_in.get(LOG)) == []
+    assert "Ingen andre har sett eller handlet" in logged_in.get(LOG).content.decode()
     assert not access_log_events(family["kari"]).exists()
 
 
-def test_the_patients_own_bookings_and_the_systems_are_not_someone_else(kari_client, family, slots):
+def test_the_patients_own_bookings_and_the_systems_are_not_someone_else(logged_in, family, slots):
     appointment = book_slot(grant=grant_for(family["kari"]), slot_id=slots[0].pk, reason="Kontroll")
     cancel_appointment(grant=grant_for(family["kari"]), appointment_id=appointment.pk)
     record_event("waitlist_offered", actor=system_actor(), subject_national_id=family["kari"].national_id)
@@ -177,10 +170,10 @@ def test_the_patients_own_bookings_and_the_systems_are_not_someone_else(kari_cli
         AuditEvent.objects.filter(subject_national_id=family["kari"].national_id, actor__startswith="patient:").count()
         == 2
     )
-    assert rows(kari_client.get(LOG)) == []
+    assert rows(logged_in.get(LOG)) == []
 
 
-def test_proxy_and_staff_actions_are_named(kari_client, family, slots):
+def test_proxy_and_staff_actions_are_named(logged_in, family, slots):
     kari = family["kari"]
     holder = factories.national_id(years_ago(40))
     Proxy.objects.create(giver=kari, proxy_national_id=holder, proxy_name="Per Fullmektig", source="clinic")
@@ -201,7 +194,7 @@ def test_proxy_and_staff_actions_are_named(kari_client, family, slots):
         subject_national_id=kari.national_id,
         details={"appointment": appointment.pk, "by": "proxy"},
     )
-    entries = rows(kari_client.get(LOG))
+    entries = rows(logged_in.get(LOG))
     assert len(entries) == 2
     assert "Per Fullmektig, fullmektig" in entries[0] and "bestilte time" in entries[0]  # newest first
     assert "ola, ansatt ved legekontoret" in entries[1] and "avbestilte time" in entries[1]
@@ -224,23 +217,23 @@ def add_events(patient, count: int, *, start=None) -> list[int]:
     return ids
 
 
-def test_thirty_events_are_two_pages_newest_first(kari_client, family):
+def test_thirty_events_are_two_pages_newest_first(logged_in, family):
     add_events(family["kari"], 30)
-    first = kari_client.get(LOG)
+    first = logged_in.get(LOG)
     entries = rows(first)
     assert len(entries) == PAGE_SIZE == 25
     assert "Nummer29" in entries[0] and "Nummer5," in entries[-1]
     html = first.content.decode()
     assert 'href="?side=2"' in html and "Side 1 av 2" in html and "?side=0" not in html
 
-    second = kari_client.get(f"{LOG}?side=2")
+    second = logged_in.get(f"{LOG}?side=2")
     entries = rows(second)
     assert len(entries) == 5
     assert "Nummer4," in entries[0] and "Nummer0," in entries[-1]
     assert 'href="?side=1"' in second.content.decode()
 
     for bad, shown in (("99", 2), ("0", 2), ("-1", 2), ("abc", 1), ("1.5", 1), ("9" * 400, 2)):
-        response = kari_client.get(LOG, {"side": bad})
+        response = logged_in.get(LOG, {"side": bad})
         assert response.status_code == 200, bad
         html = response.content.decode()
         assert f"Den siden finnes ikke. Her er side {shown}." in html, bad
@@ -295,7 +288,7 @@ def test_the_seeds_way_is_a_guardian_in_the_childs_own_user(family, child):
     assert any("foresatt, innlogget i din egen bruker" in row for row in rows(response))
 
 
-def test_queries_per_page_do_not_grow_with_the_rows(kari_client, family):
+def test_queries_per_page_do_not_grow_with_the_rows(logged_in, family):
     kari = family["kari"]
     holder = factories.national_id(years_ago(40))
     Proxy.objects.create(giver=kari, proxy_national_id=holder, proxy_name="Per Fullmektig", source="clinic")
@@ -315,7 +308,7 @@ def test_queries_per_page_do_not_grow_with_the_rows(kari_client, family):
 
     def page_queries():
         with CaptureQueriesContext(connection) as queries:
-            response = kari_client.get(LOG)
+            response = logged_in.get(LOG)
         html = response.content.decode()
         assert "Per Fullmektig, fullmektig" in html and "Lise Nordmann, fullmektig" in html
         return [query["sql"] for query in queries]
@@ -324,6 +317,6 @@ def test_queries_per_page_do_not_grow_with_the_rows(kari_client, family):
     few = page_queries()
     add(45)  # 150 events: six pages
     many = page_queries()
-    assert len(rows(kari_client.get(LOG))) == PAGE_SIZE
+    assert len(rows(logged_in.get(LOG))) == PAGE_SIZE
     assert len(few) == len(many), many
     assert len([sql for sql in many if "audit_auditevent" in sql]) == 2  # the count and the page

@@ -18,7 +18,7 @@ from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.waitlist import join_waitlist
 from eportal.clinic.models import Guardianship, Proxy
 from tests import factories
-from tests.accounts_fixtures import act_for, log_in, register_and_activate
+from tests.accounts_fixtures import act_for, register_and_activate
 
 # Addresses that are not a patient's (staff, the admin, the demo's outbox) or carry no object id (links).
 NOT_PATIENT_PAGES = ("personale/", "demo/")
@@ -75,13 +75,6 @@ def strangers(family):
     }
 
 
-@pytest.fixture
-def kari_client(client, family):
-    register_and_activate(client, family["kari"])
-    log_in(client, family["kari"])
-    return client
-
-
 def _state():
     return (
         sorted(Appointment.objects.filter(cancelled_at__isnull=True).values_list("pk", flat=True)),
@@ -106,14 +99,14 @@ def test_every_patient_address_with_an_id_is_in_the_matrix():
 
 @pytest.mark.parametrize("acting_for_child", [False, True], ids=["as-herself", "for-her-child"])
 @pytest.mark.parametrize("route", PATIENT_ADDRESSES_WITH_IDS)
-def test_another_familys_ids_are_refused_everywhere(kari_client, family, strangers, route, acting_for_child):
+def test_another_familys_ids_are_refused_everywhere(logged_in, family, strangers, route, acting_for_child):
     if acting_for_child:
-        act_for(kari_client, family["emma"].pk)
+        act_for(logged_in, family["emma"].pk)
     (name,) = ID_PATTERN.findall(route)
     before = _state()
     for value in strangers[name]:
         url = "/" + ID_PATTERN.sub(str(value), route)
-        for method in (kari_client.get, kari_client.post):
+        for method in (logged_in.get, logged_in.post):
             response = method(url)
             assert response.status_code in (302, 403, 404, 405), (url, response.status_code)
             if response.status_code == 302:
@@ -121,7 +114,7 @@ def test_another_familys_ids_are_refused_everywhere(kari_client, family, strange
                     url,
                     response["Location"],
                 )
-            shown = response.content.decode() + kari_client.get("/timer/").content.decode()
+            shown = response.content.decode() + logged_in.get("/timer/").content.decode()
             for person in strangers["people"]:
                 assert person.full_name not in shown and person.national_id not in shown, url
             assert "privatsak" not in shown
