@@ -1,8 +1,12 @@
 """Small builders for tests: synthetic people, a clinic registry and its schedule."""
 
 import datetime
+import io
 import itertools
 import random
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from eportal.accounts.models import User
 from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
@@ -102,3 +106,10 @@ def schedule(
     if first_day is not None:
         generate_slots(first_day=first_day, days=days)
     return list(Slot.objects.filter(practitioner=practitioner).order_by("starts_at"))
+
+
+def photo(name="utslett.jpg", size=(64, 48)):
+    """A small JPEG as a browser uploads it, for a message's attachment."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 40)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

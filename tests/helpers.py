@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core import mail
 from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.management.commands.db_worker import Worker
@@ -94,3 +95,16 @@ def run_concurrently(calls, *, error=Exception) -> list:
         thread.join(60)
     assert not unexpected and pending not in outcomes, unexpected[:3] or "a call did not finish"
     return outcomes
+
+
+# An id in an address: `<int:appointment_id>`, `<uuid:public_id>`.
+ID_PATTERN = re.compile(r"<(?:int|uuid):(\w+)>")
+
+
+def url_routes(resolver=None, prefix=""):
+    """Every address the portal answers, as its route (`meldinger/<int:thread_id>/`), for access matrices."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from url_routes(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)

@@ -17,7 +17,14 @@ CATALOGUE = PACKAGE / "locale" / "nb" / "LC_MESSAGES" / "django.po"
 def untranslated(po_path: Path) -> list[str]:
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file)
-    return [message.id for message in catalog if message.id and (not message.string or message.fuzzy)]
+    return [message.id for message in catalog if message.id and (message.fuzzy or not _complete(message.string))]
+
+
+def _complete(translation_) -> bool:
+    """A translation, or every plural form of one (babel gives plurals as a tuple, empty strings if untranslated)."""
+    if isinstance(translation_, tuple):
+        return all(translation_)
+    return bool(translation_)
 
 
 def test_every_message_in_the_catalogue_is_translated():

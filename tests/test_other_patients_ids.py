@@ -5,11 +5,9 @@ family's things, by a patient acting for herself and by the same patient acting 
 A new patient address with an id fails here until its id is in STRANGERS_IDS: no page is left out."""
 
 import datetime
-import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from eportal.accounts.models import AccountSession
@@ -17,25 +15,20 @@ from eportal.booking.models import Appointment, Slot, WaitlistEntry, WaitlistOff
 from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.waitlist import join_waitlist
 from eportal.clinic.models import Guardianship, Proxy
+from eportal.messaging.models import Attachment, Message, Thread
+from eportal.messaging.services import start_thread
+from eportal.representation.policy import Capability
 from tests import factories
 from tests.accounts_fixtures import act_for, register_and_activate
+from tests.helpers import ID_PATTERN, url_routes
 
 # Addresses that are not a patient's (staff, the admin, the demo's outbox) or carry no object id (links).
 NOT_PATIENT_PAGES = ("personale/", "demo/")
-ID_PATTERN = re.compile(r"<int:(\w+)>")
-
-
-def _patterns(resolver=None, prefix=""):
-    for entry in (resolver or get_resolver()).url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern)
 
 
 PATIENT_ADDRESSES_WITH_IDS = sorted(
     route
-    for route in set(_patterns())
+    for route in set(url_routes())
     if ID_PATTERN.search(route) and not route.startswith(NOT_PATIENT_PAGES) and "admin" not in route
 )
 
@@ -64,11 +57,23 @@ def strangers(family):
     proxy = Proxy.objects.create(
         giver=per, proxy_national_id=factories.national_id(), proxy_name="Tora Fremmed", source="clinic"
     )
+    messages = [
+        start_thread(
+            grant=factories.grant_for(person, Capability.MESSAGES),
+            kind="reception",
+            subject="En privatsak",
+            body=f"{person.first_name}s privatsak",
+            uploads=[factories.photo(f"{person.first_name}.jpg")],
+        )  # fmt: skip
+        for person in (per, siri)
+    ]
     return {
         "appointment_id": [per_appointment.pk, siri_appointment.pk],
         "offer_id": [offer.pk],
         "session_id": [session.pk],
         "proxy_id": [proxy.pk],
+        "thread_id": [message.thread_id for message in messages],
+        "public_id": [attachment.public_id for attachment in Attachment.objects.all()],
         "type_id": [],  # types are the clinic's, not a patient's
         "slot_id": [],  # slots are the clinic's; booking one is checked by the booking tests
         "people": (per, siri),
@@ -82,6 +87,8 @@ def _state():
         sorted(WaitlistOffer.objects.values_list("pk", "status")),
         sorted(AccountSession.objects.values_list("pk", flat=True)),
         sorted(Proxy.objects.values_list("pk", "ended_at")),
+        sorted(Message.objects.values_list("pk", "read_by_patient_at")),
+        sorted(Thread.objects.values_list("pk", "last_message_at", "closed_at")),
     )
 
 
@@ -92,6 +99,8 @@ def test_every_patient_address_with_an_id_is_in_the_matrix():
         "offer_id",
         "session_id",
         "proxy_id",
+        "thread_id",
+        "public_id",
         "type_id",
         "slot_id",
     }
@@ -114,7 +123,8 @@ def test_another_familys_ids_are_refused_everywhere(logged_in, family, strangers
                     url,
                     response["Location"],
                 )
-            shown = response.content.decode() + logged_in.get("/timer/").content.decode()
+            shown = "".join(logged_in.get(page).content.decode() for page in ("/timer/", "/meldinger/"))
+            shown += response.content.decode(errors="replace")
             for person in strangers["people"]:
                 assert person.full_name not in shown and person.national_id not in shown, url
             assert "privatsak" not in shown

@@ -29,6 +29,10 @@ from eportal.representation.policy import ALL, Capability, Relation, decide_for_
 from tests.accounts_fixtures import PASSWORD
 from tests.helpers import SOURCE_DIR
 
+# A key for the message texts, as an operator sets one (a test's own, never used elsewhere).
+MESSAGE_KEYS = "k1:dGVzdHMtb25seS1wcm9kdWN0aW9uLW1lc3NhZ2Uta3k="
+PRODUCTION_ENV = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "portal.example", "EPORTAL_MESSAGE_KEYS": MESSAGE_KEYS}
+
 
 def eportal(*args, env=None, cwd=None, timeout=60):
     base = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": SOURCE_DIR}
@@ -56,13 +60,46 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret)
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (None, "EPORTAL_MESSAGE_KEYS must be set outside the demo"),
+        ("demo:ZGVtby1vbmx5LW5vdC1zZWNyZXQtbWVzc2FnZS1rZXk=", "EPORTAL_MESSAGE_KEYS must be set outside the demo"),
+        ("k1:c2hvcnQ=", "the entry 'k1' is not"),
+        ("k1:" + MESSAGE_KEYS[3:] + ",k1:" + MESSAGE_KEYS[3:], "each id unique"),
+        ("bad id:" + MESSAGE_KEYS[3:], "the entry 'bad id' is not"),
+    ],
+    ids=["unset", "demo key", "short key", "repeated id", "bad id"],
+)
+def test_production_refuses_to_start_without_a_real_message_key(tmp_path, keys, expected):
+    env = {**PRODUCTION_ENV, "EPORTAL_DATA_DIR": str(tmp_path)}
+    env.pop("EPORTAL_MESSAGE_KEYS")
+    if keys is not None:
+        env["EPORTAL_MESSAGE_KEYS"] = keys
+    result = eportal("check", env=env)
+    assert result.returncode == 2 and expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_new_message_key_prints_a_key_production_starts_with(tmp_path):
+    printed = eportal("new-message-key")
+    assert printed.returncode == 0
+    key = printed.stdout.strip()
+    env = {**PRODUCTION_ENV, "EPORTAL_DATA_DIR": str(tmp_path), "EPORTAL_MESSAGE_KEYS": f"2026:{key},{MESSAGE_KEYS}"}
+    code = "from eportal.messaging import crypto; print(crypto.seal_text('x')[:5], crypto.unseal_text(crypto.seal_text('hei')))"
+    result = eportal("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["2026:", "hei"]
+
+
 def test_production_serve_needs_allowed_hosts(tmp_path):
-    result = eportal("serve", env={"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50})
+    env = {"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50, "EPORTAL_MESSAGE_KEYS": MESSAGE_KEYS}
+    result = eportal("serve", env=env)
     assert result.returncode == 2 and "ALLOWED_HOSTS" in result.stderr
 
 
 def test_production_runs_with_a_real_key_no_debug_and_hardened_cookies(tmp_path):
-    env = {"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50}
+    env = {"EPORTAL_DATA_DIR": str(tmp_path), "SECRET_KEY": "k" * 50, "EPORTAL_MESSAGE_KEYS": MESSAGE_KEYS}
     code = (
         "from django.conf import settings as s; print(s.DEBUG, s.EPORTAL_ALLOW_SYNTHETIC_IDS, s.SESSION_COOKIE_NAME, "
         "s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_NAME, "
@@ -93,9 +130,6 @@ def test_postgresql_connections_start_no_parallel_workers_and_keep_the_operators
 def test_unknown_mode_is_refused(tmp_path):
     result = eportal("check", env={"EPORTAL_ENV": "staging", "EPORTAL_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and "EPORTAL_ENV" in result.stderr
-
-
-PRODUCTION_ENV = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "portal.example"}
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ eportal serve                        production server (gunicorn); needs SECRET_
 eportal worker [db_worker options]   run background jobs
 eportal seed-demo                    seed the demo clinic (idempotent)
 eportal import-patients FILE         import the patient list exported from the journal system
+eportal new-message-key              print a new key for EPORTAL_MESSAGE_KEYS
+eportal rotate-keys                  re-encrypt messages and attachments under the first key
 eportal migrate | shell | ...        any Django management command
 """
 
@@ -62,6 +64,8 @@ def _demo(args: list[str]) -> None:
     os.environ["EPORTAL_ENV"] = "demo"
     os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
     os.environ.setdefault("EPORTAL_PUBLIC_URL", f"http://{options.host}:{options.port}/")
+    # Answers to a message are told after a minute, not five: a new user waits for the notice in the outbox.
+    os.environ.setdefault("EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES", "1")
     # BankID in the demo: a real OpenID Connect provider on loopback, started in this process.
     provider_port = _env_int("EPORTAL_DEMO_OIDC_PORT", options.port + 1, minimum=1, maximum=65535)
     os.environ.setdefault(
@@ -135,6 +139,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     if command == "serve":
         _serve(rest)
+        return
+    if command == "new-message-key":  # before Django: production settings refuse to start without a key
+        from cryptography.fernet import Fernet
+
+        print(Fernet.generate_key().decode("ascii"))
         return
     _setup_django()
     from django.core.management import execute_from_command_line

@@ -6,6 +6,8 @@ the right kind and range or raises ImproperlyConfigured naming the variable and 
 the command itself, which reads a few variables before Django's settings exist.
 """
 
+import base64
+import binascii
 import math
 import os
 import re
@@ -74,6 +76,27 @@ def env_hours_range(name: str, default: tuple[int, int]) -> tuple[int, int]:
             f"{name} must be two hours FROM-TO, each 0-23 (e.g. 22-7, or 0-0 for none), not {value!r}"
         )
     return int(match[1]), int(match[2])
+
+
+def env_key_ring(name: str, default: str = "") -> list[tuple[str, str]]:
+    """Encryption keys `id:key,id:key` (first the one that encrypts): each id 1-16 letters, digits, - or _,
+    unique; each key 32 bytes in URL-safe base64 (a Fernet key)."""
+    ring = []
+    for item in env_list(name, default):
+        key_id, _sep, key = item.partition(":")
+        key_id, key = key_id.strip(), key.strip()
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii")) if key else b""
+        except (ValueError, binascii.Error):
+            raw = b""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) or len(raw) != 32 or key_id in dict(ring):
+            raise ImproperlyConfigured(
+                f"{name} must be id:key pairs separated by commas, each id unique (letters, digits, - or _), each "
+                "key 32 bytes in URL-safe base64 (`eportal new-message-key` prints one); the entry "
+                f"{key_id or item[:8]!r} is not"
+            )
+        ring.append((key_id, key))
+    return ring
 
 
 def _env_number(name, default, parse: Callable, kind: str, minimum, maximum, *, example: str = ""):

@@ -22,6 +22,7 @@ from eportal.environment import (
     env_float,
     env_hours_range,
     env_int,
+    env_key_ring,
     env_list,
     env_nok,
 )
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "eportal.clinic",
     "eportal.representation",
     "eportal.booking",
+    "eportal.messaging",
     "eportal.staff",
     "eportal.notifications",
     "eportal.audit",
@@ -110,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "eportal.clinic.context_processors.clinic",
                 "eportal.representation.context_processors.acting_for",
+                "eportal.staff.context_processors.new_messages",
             ],
         },
     },
@@ -193,6 +196,24 @@ EPORTAL_REMINDER_HOURS = env_int("EPORTAL_REMINDER_HOURS", 48, minimum=1)
 EPORTAL_WAITLIST_HOLD_MINUTES = env_int("EPORTAL_WAITLIST_HOLD_MINUTES", 60, minimum=1)
 # No offers (no SMS) from 22 to 07, Oslo time; times freed at night are offered by `booking-jobs` after.
 EPORTAL_WAITLIST_QUIET_HOURS = env_hours_range("EPORTAL_WAITLIST_QUIET_HOURS", (22, 7))
+# Messages with the clinic (docs/messaging.md). The answer time is told before sending, in working days
+# (weekdays that are not Norwegian public holidays); answers within the notice delay give one notice.
+EPORTAL_MESSAGE_MAX_CHARS = env_int("EPORTAL_MESSAGE_MAX_CHARS", 5000, minimum=100, maximum=50000)
+EPORTAL_MESSAGE_ANSWER_WORKING_DAYS = env_int("EPORTAL_MESSAGE_ANSWER_WORKING_DAYS", 3, minimum=1, maximum=30)
+EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES = env_int("EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES", 5, minimum=0, maximum=120)
+# Attachments: photos (JPEG, PNG) and PDF, checked before anything is stored.
+EPORTAL_ATTACHMENT_MAX_COUNT = env_int("EPORTAL_ATTACHMENT_MAX_COUNT", 3, minimum=0, maximum=10)
+EPORTAL_ATTACHMENT_MAX_BYTES = env_int("EPORTAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+EPORTAL_ATTACHMENT_MAX_PIXELS = env_int("EPORTAL_ATTACHMENT_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# Keys that encrypt message texts and attachments at rest: `id:key,id:key`, each key a Fernet key
+# (`eportal new-message-key` prints one). The first encrypts; all decrypt; `eportal rotate-keys` re-encrypts
+# everything under the first. Only the demo and the tests have a built-in key, which must never be used.
+DEMO_MESSAGE_KEYS = "demo:ZGVtby1vbmx5LW5vdC1zZWNyZXQtbWVzc2FnZS1rZXk="
+EPORTAL_MESSAGE_KEYS = env_key_ring("EPORTAL_MESSAGE_KEYS", "" if PRODUCTION else DEMO_MESSAGE_KEYS)
+if PRODUCTION and (not EPORTAL_MESSAGE_KEYS or DEMO_MESSAGE_KEYS.split(":")[1] in dict(EPORTAL_MESSAGE_KEYS).values()):
+    raise ImproperlyConfigured(
+        "EPORTAL_MESSAGE_KEYS must be set outside the demo: id:key, a key from `eportal new-message-key`."
+    )
 # The portal's address, for links in messages sent by background jobs (no request to read it from).
 EPORTAL_PUBLIC_URL = env(
     "EPORTAL_PUBLIC_URL",

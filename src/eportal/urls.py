@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("eportal.accounts.urls")),
     path("", include("eportal.representation.urls")),
     path("", include("eportal.booking.urls")),
+    path("", include("eportal.messaging.urls")),
     path("", include("eportal.staff.urls")),
     path("personale/admin/", admin.site.urls),
     path("", include("eportal.demo.urls")),

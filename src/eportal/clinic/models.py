@@ -3,6 +3,7 @@ user typed over the one registered here."""
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -58,6 +59,16 @@ class Practitioner(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.GP)
     has_patient_list = models.BooleanField(_("has a patient list"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # The practitioner's own staff login: it reads and answers their inbox.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="practitioner",
+        help_text=_("The practitioner's staff login, which reads and answers their message inbox."),
+    )
 
     class Meta:
         verbose_name = _("practitioner")

@@ -12,6 +12,7 @@ from eportal.clinic.models import Clinic, Guardianship, ListPatient, Proxy
 from eportal.identity.mobile import display_mobile
 from eportal.representation.policy import ALL, guardian_capabilities
 
+from .messages import GP_USERNAME, RECEPTIONIST_USERNAME
 from .clinic import STAFF_PASSWORD, STAFF_TOTP_KEY_BASE32, STAFF_USERNAME, featured_patients
 
 ADULT_FROM = PROXY_HOLDER_FROM  # the age the rules treat as adult (18)
@@ -84,6 +85,18 @@ def demo_banner(base_url: str) -> str:
             "key": STAFF_TOTP_KEY_BASE32,
             "command": f"EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal demo-staff-code",
         },
+        "    "
+        + _(
+            "Inboxes: user %(reception)s reads reception's inbox, %(gp)s is %(name)s (Kari's GP) and reads her own, "
+            "%(staff)s reads all; same password and code. «Meldinger» is in the staff menu."
+        )
+        % {"reception": RECEPTIONIST_USERNAME, "gp": GP_USERNAME, "name": "Ingrid Haugen", "staff": STAFF_USERNAME},
+        "  "
+        + _(
+            "Messages: as Kari, «Meldinger» on Min side, «Ny melding» (a photo may go with it); answer it as %(user)s "
+            "under «Meldinger»; the notice to Kari comes in the outbox after %(minutes)d minutes."
+        )
+        % {"user": RECEPTIONIST_USERNAME, "minutes": settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES},
         "  " + _("Import a patient list (CSV from the journal system) into the demo:"),
         f"    EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal import-patients FIL.csv",
         "  " + _("Stop with Ctrl+C."),

@@ -18,6 +18,7 @@ from eportal.clinic.models import Clinic, Guardianship, ListPatient, Practitione
 from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
 
+from .messages import seed_messages
 from .schedule import seed_booking
 
 REFERENCE_DATE = datetime.date(2026, 1, 1)
@@ -328,6 +329,7 @@ def seed_demo_clinic(*, today: datetime.date | None = None) -> dict[str, int]:
         staff = user_model.objects.create_superuser(STAFF_USERNAME, "", STAFF_PASSWORD)
     TOTPDevice.objects.get_or_create(user=staff, name="demo", defaults={"key": STAFF_TOTP_KEY_HEX, "confirmed": True})
     seed_booking()
+    seed_messages(password=STAFF_PASSWORD, totp_key_hex=STAFF_TOTP_KEY_HEX, today=today or timezone.localdate())
     return {
         "practitioners": Practitioner.objects.count(),
         "patients": ListPatient.objects.count(),

@@ -1,5 +1,5 @@
-"""Who is told about a patient's appointment, and how: the patient's own user, and everyone who acts for
-them in appointments now (guardians, the seed's way account in a child's number, holders of a fullmakt), each
+"""Who is told about a patient's appointment or message, and how: the patient's own user, and everyone who acts
+for them in that service now (guardians, the seed's way account in a child's number, holders of a fullmakt), each
 by their own chosen channels. A notice for someone else names them by first name only."""
 
 import dataclasses
@@ -23,20 +23,25 @@ class Recipient:
     for_name: str  # "" when told about their own appointment; else the patient's first name
 
 
-def recipients_for(patient: ListPatient, *, day: datetime.date | None = None) -> list[Recipient]:
-    """Everyone to tell about the patient's appointment, one per mobile and address."""
+def recipients_for(
+    patient: ListPatient, *, capability: str = Capability.APPOINTMENTS, day: datetime.date | None = None
+) -> list[Recipient]:
+    """Everyone to tell about the patient's appointment (or what else `capability` covers), one per mobile and
+    address."""
     day = day or timezone.localdate()
     found = []
     own = account_of(patient.national_id, active=True)
     if own is not None:
-        relation = decide_for_number(own.national_id, patient, day=day, high=False).relation
-        for_name = patient.first_name if relation == Relation.CHILD_ACCOUNT else ""
-        found.append(Recipient(own, sms_mobile(own, patient, day=day), own.email, for_name))
+        # A child's own user under 16 may be the guardian's (the seed's way): told only what a guardian may see.
+        decision = decide_for_number(own.national_id, patient, day=day, high=False)
+        if decision.allows(capability):
+            for_name = patient.first_name if decision.relation == Relation.CHILD_ACCOUNT else ""
+            found.append(Recipient(own, sms_mobile(own, patient, day=day), own.email, for_name))
     guardians = {row.guardian_national_id: row.guardian_mobile for row in Guardianship.objects.filter(child=patient)}
     holders = set(Proxy.objects.in_force(day).filter(giver=patient).values_list("proxy_national_id", flat=True))
     others = User.objects.filter(is_active=True, national_id__in=[*guardians, *holders]).order_by("pk")
     for user in others:
-        if decide_for_number(user.national_id, patient, day=day, high=False).allows(Capability.APPOINTMENTS):
+        if decide_for_number(user.national_id, patient, day=day, high=False).allows(capability):
             mobile = guardians.get(user.national_id) or _own_mobile(user, day)
             found.append(Recipient(user, mobile, user.email, patient.first_name))
     return _one_per_channel(found)

@@ -58,6 +58,7 @@ def _what(action: str, capability: str) -> str:
     return {
         "staff_viewed_day_list": _("saw the appointment list"),
         "staff_viewed_appointment": _("saw your appointment"),
+        "staff_viewed_thread": _("read your message"),
         "appointment_booked": _("booked an appointment"),
         "appointment_cancelled": _("cancelled an appointment"),
         "waitlist_joined": _("put you on the waiting list"),

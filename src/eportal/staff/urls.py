@@ -1,8 +1,9 @@
-"""The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking."""
+"""The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking, and the
+message inboxes under /personale/meldinger/."""
 
 from django.urls import path
 
-from . import views
+from . import inbox_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -13,4 +14,23 @@ urlpatterns = [
     path("personale/timer/<int:appointment_id>/avlys/", views.cancel, name="cancel"),
     path("personale/tider/<int:slot_id>/sperr/", views.block_slot, {"blocked": True}, name="block-slot"),
     path("personale/tider/<int:slot_id>/apne/", views.block_slot, {"blocked": False}, name="open-slot"),
+    path("personale/meldinger/", inbox_views.messages_home, name="messages"),
+    path("personale/meldinger/samtale/<int:thread_id>/", inbox_views.thread, name="thread"),
+    path("personale/meldinger/samtale/<int:thread_id>/videresend/", inbox_views.forward, name="thread-forward"),
+    path("personale/meldinger/samtale/<int:thread_id>/tildel/", inbox_views.assign, name="thread-assign"),
+    path("personale/meldinger/samtale/<int:thread_id>/ferdig/", inbox_views.mark_done, name="thread-done"),
+    path(
+        "personale/meldinger/samtale/<int:thread_id>/avslutt/",
+        inbox_views.set_closed,
+        {"closed": True},
+        name="thread-close",
+    ),
+    path(
+        "personale/meldinger/samtale/<int:thread_id>/apne/",
+        inbox_views.set_closed,
+        {"closed": False},
+        name="thread-reopen",
+    ),
+    path("personale/meldinger/vedlegg/<uuid:public_id>/", inbox_views.attachment, name="attachment"),
+    path("personale/meldinger/<str:inbox_key>/", inbox_views.inbox, name="inbox"),
 ]

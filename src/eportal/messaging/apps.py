@@ -1,0 +1,9 @@
+"""The messaging app: threads with the clinic, attachments, staff inboxes, encryption at rest."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingConfig(AppConfig):
+    name = "eportal.messaging"
+    verbose_name = _("Messages")

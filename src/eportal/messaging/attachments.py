@@ -1,0 +1,469 @@
+"""The checks an attachment to a patient message passes before it is stored (OWASP File Upload Cheat Sheet):
+the type from the content alone, photos re-encoded to bare pixels, PDFs refused when they carry active content.
+"""
+
+import base64
+import dataclasses
+import io
+import itertools
+import re
+import struct
+import unicodedata
+import warnings
+import zlib
+from collections.abc import Iterable, Iterator
+
+import filetype
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image, ImageOps
+
+from eportal.core.errors import UserError
+
+JPEG = "image/jpeg"
+PNG = "image/png"
+PDF = "application/pdf"
+
+_EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
+_MAGIC = ((b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG), (b"%PDF-", PDF))
+# filetype names an animated PNG apart; it is still a PNG, and only its first frame is kept.
+_SNIFFED = {JPEG: {"image/jpeg"}, PNG: {"image/png", "image/apng"}, PDF: {"application/pdf"}}
+_PILLOW_FORMAT = {JPEG: "JPEG", PNG: "PNG"}
+# What Pillow raises on hostile or broken input; none of it may become a 500.
+_PILLOW_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    struct.error,
+    EOFError,
+    MemoryError,
+    TypeError,
+    IndexError,
+    KeyError,
+    ZeroDivisionError,
+)
+_PNG_MODES = {"1", "L", "LA", "RGB", "RGBA", "I;16"}
+_NAME_LENGTH = 80
+_NAME_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+
+
+class AttachmentRefused(UserError):
+    """An attachment the portal will not store; str() is the Norwegian message naming the file."""
+
+    code = "attachment_refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanAttachment:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def check_count(files: list) -> None:
+    limit = settings.EPORTAL_ATTACHMENT_MAX_COUNT
+    if len(files) <= limit:
+        return
+    if limit == 0:
+        raise AttachmentRefused(_("Messages cannot have attachments."))
+    raise AttachmentRefused(
+        ngettext(
+            "You can attach at most %(count)s file to a message.",
+            "You can attach at most %(count)s files to a message.",
+            limit,
+        )
+        % {"count": limit}
+    )
+
+
+def clean_upload(upload) -> CleanAttachment:
+    """The attachment as it may be stored, or AttachmentRefused saying why not."""
+    shown = str(upload.name or "")[:_NAME_LENGTH]
+    data = _read(upload, shown)
+    content_type = _content_type(data, shown)
+    if content_type == PDF:
+        _check_pdf(data, shown)
+    else:
+        data = _reencoded(data, content_type, shown)
+    return CleanAttachment(name=_display_name(upload.name, content_type), content_type=content_type, data=data)
+
+
+def _display_name(uploaded_name, content_type: str) -> str:
+    """The uploaded stem with harmless characters only (no path, no control or bidi characters), and the
+    extension of the type the content has."""
+    name = unicodedata.normalize("NFC", str(uploaded_name or ""))
+    name = re.split(r"[/\\]", name)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    kept = "".join(c for c in stem if c in " -_." or unicodedata.category(c) in _NAME_CATEGORIES)
+    kept = re.sub(r" +", " ", kept)[:_NAME_LENGTH].strip(" .-")
+    return (kept or "vedlegg") + _EXTENSIONS[content_type]
+
+
+# Reading and sniffing
+
+
+def _read(upload, shown: str) -> bytes:
+    limit = settings.EPORTAL_ATTACHMENT_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise _too_large(shown, limit)
+    if size == 0:
+        raise _empty(shown)
+    # The size the client declared is not trusted: never read more than one byte past the limit (chunks() of
+    # an upload held in memory would hand over all of it at once).
+    upload.seek(0)
+    data = bytearray()
+    while chunk := upload.read(limit + 1 - len(data)):
+        data += chunk
+        if len(data) > limit:
+            raise _too_large(shown, limit)
+    if not data:
+        raise _empty(shown)
+    return bytes(data)
+
+
+def _content_type(data: bytes, shown: str) -> str:
+    """JPEG, PNG or PDF by their magic numbers, confirmed by filetype; never from the name or the browser."""
+    own = next((content_type for magic, content_type in _MAGIC if data.startswith(magic)), None)
+    sniffed = filetype.guess(data[:8192])
+    if own is None or sniffed is None or sniffed.mime not in _SNIFFED[own]:
+        raise AttachmentRefused(
+            _("«%(name)s» is not a picture or a PDF. Attachments can be pictures (JPG or PNG) or PDF.")
+            % {"name": shown}
+        )
+    return own
+
+
+# Pictures
+
+
+def _reencoded(data: bytes, content_type: str, shown: str) -> bytes:
+    """The pixels alone, upright, in a fresh file: no EXIF (GPS), comments, profiles or bytes after the image."""
+    max_pixels = settings.EPORTAL_ATTACHMENT_MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own limit (it warns above 89 million pixels) as a refusal too. The filter is process-wide,
+            # so another thread may reset it; the portal's lower limit below holds regardless.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[content_type]]) as image:
+                # Image.open has read the header only: refuse a bomb before a single pixel is decoded.
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(shown, max_pixels)
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+            pixels = _bare(upright, content_type)
+            out = io.BytesIO()
+            if content_type == JPEG:
+                pixels.save(out, format="JPEG", quality=85)
+            else:
+                pixels.save(out, format="PNG")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(shown, max_pixels) from None
+    except _PILLOW_ERRORS:
+        raise AttachmentRefused(
+            _("The picture «%(name)s» could not be read. It may be damaged; try saving it again as JPG or PNG.")
+            % {"name": shown}
+        ) from None
+    return out.getvalue()
+
+
+def _bare(image: Image.Image, content_type: str) -> Image.Image:
+    if content_type == JPEG:
+        mode = "RGB"
+    elif image.mode in ("RGBA", "LA"):
+        mode = image.mode
+    elif "transparency" in image.info or image.mode in ("P", "PA"):
+        # A palette or a transparent colour becomes real pixels, since the info that carries it is dropped.
+        mode = "RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB"
+    else:
+        mode = image.mode if image.mode in _PNG_MODES else "RGB"
+    bare = image.convert(mode)
+    # Pillow writes some of info back (a JPEG comment, a PNG's ICC profile): keep nothing but pixels.
+    bare.info = {}
+    return bare
+
+
+# PDF
+
+_WHITESPACE = b"\x00\t\n\x0c\r "
+_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_GAP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*+)"  # whitespace or a comment, as a PDF lexer skips them
+_JS_VALUE = re.compile(_GAP + rb"*+[(<0-9]")
+_GAPS = re.compile(_GAP + rb"*+")
+# An object stream begins with pairs of integers (object number, offset): the one kind of stream a reader takes
+# dictionaries from. Only these are scanned, so binary image data does not trip the check by chance.
+_NUMBER = re.compile(rb"[+-]?[0-9.]*[0-9][0-9.]*")
+_STREAM = re.compile(rb"(?<!end)stream")
+_ASCII85 = re.compile(rb"[!-uz\x00\t\n\x0c\r ]*")
+_ASCII_HEX = re.compile(rb"[0-9A-Fa-f\x00\t\n\x0c\r ]*")
+
+_ACTIVE = frozenset(
+    {
+        b"JavaScript",
+        b"Launch",
+        b"EmbeddedFile",
+        b"EmbeddedFiles",
+        b"XFA",
+        b"RichMedia",
+        b"SubmitForm",
+        b"ImportData",
+        b"GoToR",
+        b"GoToE",
+    }
+)
+_ENCRYPTED = frozenset({b"Encrypt", b"Crypt"})
+# Filters this check does not decode: what they hide cannot be checked.
+_UNDECODED = frozenset({b"LZWDecode", b"LZW", b"RunLengthDecode"})
+
+_INFLATE_PIECE = 16 * 1024
+_SCAN_OVERLAP = 1024
+_SNIFF_LIMIT = 1024 * 1024
+_MAX_DEPTH = 3
+# Everything inflated while checking one PDF, as a multiple of the upload limit: enough for pages of images
+# (a scanned page inflates to a few MB), and a compression bomb is refused after that much, not expanded.
+_INFLATE_RATIO = 20
+_TEXT_DECODE_RATIO = 2
+
+
+class _Budget:
+    def __init__(self, inflate: int, text: int, refusal: AttachmentRefused):
+        self.inflate = inflate
+        self.text = text
+        self.refusal = refusal
+
+    def spend_inflated(self, count: int) -> None:
+        self.inflate -= count
+        if self.inflate < 0:
+            raise self.refusal
+
+    def spend_text(self, count: int) -> None:
+        self.text -= count
+        if self.text < 0:
+            raise self.refusal
+
+
+def _check_pdf(data: bytes, shown: str) -> None:
+    """Refuse what a PDF reader could run or open by itself; the bytes are stored unchanged when they pass."""
+    if b"%%EOF" not in data:
+        raise AttachmentRefused(
+            _("The PDF «%(name)s» could not be read. It may be damaged or incomplete.") % {"name": shown}
+        )
+    names: set[bytes] = set()
+    _collect_names(data, names)
+    _refuse_names(names, shown)
+    max_bytes = settings.EPORTAL_ATTACHMENT_MAX_BYTES
+    budget = _Budget(max_bytes * _INFLATE_RATIO, max_bytes * _TEXT_DECODE_RATIO, _uncheckable(shown))
+    view = memoryview(data)
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        while start < len(data) and data[start] in _WHITESPACE:
+            start += 1
+        # Every stream, whatever its dictionary says (a dictionary can lie): whatever decodes is looked at.
+        for decoded, pieces in _decodings(data, view, start, budget):
+            _scan_object_stream(_unwrapped(pieces, decoded, budget), names)
+    _refuse_names(names, shown)
+
+
+def _refuse_names(names: set[bytes], shown: str) -> None:
+    if names & _ENCRYPTED:
+        raise AttachmentRefused(
+            _(
+                "The PDF «%(name)s» is password protected or encrypted, so it cannot be checked. "
+                "Send a PDF without protection."
+            )
+            % {"name": shown}
+        )
+    if names & _ACTIVE:
+        raise AttachmentRefused(
+            _(
+                "The PDF «%(name)s» contains scripts, embedded files or active forms, and cannot be sent. "
+                "Print it to a new PDF («Print to PDF»), or send a picture of it."
+            )
+            % {"name": shown}
+        )
+    if names & _UNDECODED:
+        raise _uncheckable(shown)
+
+
+def _collect_names(data: bytes, names: set[bytes]) -> None:
+    """Every PDF name in data, with #xx escapes undone as a reader does (/J#61vaScript is /JavaScript)."""
+    for match in _NAME.finditer(data):
+        name = match.group(1)
+        if b"#" in name:
+            name = _HEX_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), name)
+        # /JS is short enough to occur by chance in binary data: count it only as a key with a value after it.
+        if name != b"JS" or _JS_VALUE.match(data, match.end()):
+            names.add(name)
+
+
+def _decodings(data: bytes, view: memoryview, start: int, budget: _Budget) -> Iterator[tuple[bool, Iterable]]:
+    """The ways the bytes after a stream keyword may decode: as they are (Flate or not), ASCII85, ASCII hex."""
+    yield False, (view[start:],)
+    text_start = start + 2 if data.startswith(b"<~", start) else start
+    ascii85 = _ASCII85.match(data, text_start).group()
+    if len(ascii85.translate(None, _WHITESPACE)) >= 5:
+        budget.spend_text(len(ascii85))
+        try:
+            decoded = base64.a85decode(ascii85, ignorechars=_WHITESPACE)
+        except ValueError:
+            decoded = None
+        if decoded is not None:
+            yield True, (decoded,)
+    ascii_hex = _ASCII_HEX.match(data, start).group().translate(None, _WHITESPACE)
+    if len(ascii_hex) >= 4:
+        budget.spend_text(len(ascii_hex))
+        yield True, (bytes.fromhex((ascii_hex + b"0" if len(ascii_hex) % 2 else ascii_hex).decode("ascii")),)
+
+
+def _unwrapped(pieces: Iterable, decoded: bool, budget: _Budget) -> Iterator:
+    """The data inflated for as long as it is zlib data (Flate, Flate in Flate); nothing if nothing decoded."""
+    for _depth in range(_MAX_DEPTH):
+        first, pieces = _peek(pieces)
+        if not _is_zlib_header(first):
+            break
+        pieces = _inflate(pieces, budget)
+        decoded = True
+    # Undecoded bytes were scanned already as part of the file.
+    return iter(pieces) if decoded else iter(())
+
+
+def _peek(pieces: Iterable) -> tuple[bytes, Iterator]:
+    iterator = iter(pieces)
+    for piece in iterator:
+        if len(piece):
+            return bytes(piece[:2]), itertools.chain((piece,), iterator)
+    return b"", iter(())
+
+
+def _is_zlib_header(head: bytes) -> bool:
+    """Deflate (method 8, window at most 32 KiB), no preset dictionary, the header's check bits right."""
+    return (
+        len(head) == 2
+        and head[0] & 0x0F == 8
+        and head[0] >> 4 <= 7
+        and not head[1] & 0x20
+        and ((head[0] << 8) | head[1]) % 31 == 0
+    )
+
+
+def _inflate(pieces: Iterable, budget: _Budget) -> Iterator[bytes]:
+    """Inflate for as far as the data goes, every byte in and out counted against the budget."""
+    # Raw deflate after the two header bytes: a wrong checksum at the end stops no reader either.
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    skip = 2
+    for piece in pieces:
+        piece = memoryview(piece)
+        dropped = min(skip, len(piece))
+        piece, skip = piece[dropped:], skip - dropped
+        for offset in range(0, len(piece), _INFLATE_PIECE):
+            if inflater.eof:
+                return
+            part = piece[offset : offset + _INFLATE_PIECE]
+            saved = inflater.copy()
+            try:
+                out = inflater.decompress(part)
+            except zlib.error:
+                yield from _salvaged(saved, part, budget)
+                return
+            budget.spend_inflated(len(part) + len(out))
+            if out:
+                yield out
+
+
+def _salvaged(inflater, part: memoryview, budget: _Budget) -> Iterator[bytes]:
+    """What inflates before the damage, as a lenient reader shows it: halve the part until the damage is found."""
+    while len(part) and not inflater.eof:
+        head = part[: max(1, len(part) // 2)]
+        saved = inflater.copy()
+        try:
+            out = inflater.decompress(head)
+        except zlib.error:
+            if len(head) == 1:
+                return
+            inflater, part = saved, head
+            continue
+        budget.spend_inflated(len(head) + len(out))
+        if out:
+            yield out
+        part = part[len(head) :]
+
+
+def _scan_object_stream(pieces: Iterator, names: set[bytes]) -> None:
+    """Collect the names in what may be an object stream; the rest is inflated too, so the budget counts it."""
+    head = b""
+    verdict = None
+    tail = b""
+    for piece in pieces:
+        if verdict is None:
+            head += bytes(piece)
+            verdict = _object_stream_head(head, complete=False)
+            if verdict is None:
+                continue
+            piece, head = head, b""
+        if verdict:
+            window = tail + bytes(piece)
+            _collect_names(window, names)
+            tail = window[-_SCAN_OVERLAP:]
+    if verdict is None and _object_stream_head(head, complete=True):
+        _collect_names(head, names)
+
+
+def _object_stream_head(head: bytes, complete: bool) -> bool | None:
+    """Whether data starts as an object stream does (two numbers); None while more data could still decide it."""
+    if len(head) > _SNIFF_LIMIT:
+        return True  # still undecided after that much (comments): look at all of it
+    position = _GAPS.match(head).end()
+    if position == len(head):
+        return False if complete else None
+    number = _NUMBER.match(head, position)
+    if number is None:
+        return False
+    position = _GAPS.match(head, number.end()).end()
+    if position == len(head):
+        return False if complete else None
+    return position > number.end() and head[position] in b"+-.0123456789"
+
+
+# Messages
+
+
+def _too_large(shown: str, limit: int) -> AttachmentRefused:
+    return AttachmentRefused(
+        _("«%(name)s» is larger than %(limit)s. Attachments can be at most %(limit)s.")
+        % {"name": shown, "limit": _size(limit)}
+    )
+
+
+def _empty(shown: str) -> AttachmentRefused:
+    return AttachmentRefused(_("The file «%(name)s» is empty.") % {"name": shown})
+
+
+def _too_many_pixels(shown: str, max_pixels: int) -> AttachmentRefused:
+    return AttachmentRefused(
+        _("The picture «%(name)s» has too many pixels. Pictures can have at most %(limit)s megapixels.")
+        % {"name": shown, "limit": _number(max_pixels / 1_000_000)}
+    )
+
+
+def _uncheckable(shown: str) -> AttachmentRefused:
+    return AttachmentRefused(
+        _(
+            "The PDF «%(name)s» is built in a way that cannot be checked. "
+            "Print it to a new PDF («Print to PDF»), or send a picture of it."
+        )
+        % {"name": shown}
+    )
+
+
+def _size(count: int) -> str:
+    megabytes = count / (1024 * 1024)
+    return f"{_number(megabytes)} MB" if megabytes >= 1 else filesizeformat(count)
+
+
+def _number(value: float) -> str:
+    return number_format(int(value) if value == int(value) else round(value, 1))

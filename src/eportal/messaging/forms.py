@@ -1,0 +1,111 @@
+"""The message forms: parsing only; the text rules are services.clean_text's, the file rules attachments'."""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .errors import MessagingError
+from .models import Thread
+from .services import SUBJECT_MAX_CHARS, clean_text
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented way): a list, checked by messaging.attachments."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class _TextForm(forms.Form):
+    """Labels as written; the message text through the services' rule, so the page and the service agree."""
+
+    submit_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("initial", {}).setdefault("submit_id", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        limit = settings.EPORTAL_MESSAGE_MAX_CHARS
+        self.fields["body"].widget.attrs["maxlength"] = limit
+        self.fields["body"].help_text = _("At most %(limit)d characters.") % {"limit": limit}
+        if "attachments" in self.fields:
+            self.fields["attachments"].help_text = _(
+                "At most %(count)d files of %(megabytes)d MB each: photos (JPG or PNG) or PDF."
+            ) % {
+                "count": settings.EPORTAL_ATTACHMENT_MAX_COUNT,
+                "megabytes": settings.EPORTAL_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            }
+
+    def clean_body(self):
+        return _checked(self.cleaned_data["body"], settings.EPORTAL_MESSAGE_MAX_CHARS, _("Write a message."))
+
+
+def _checked(text: str, limit: int, empty_message: str) -> str:
+    try:
+        return clean_text(text, limit=limit, empty_message=empty_message)
+    except MessagingError as exc:
+        raise ValidationError(str(exc), code=exc.code) from None
+
+
+def _body_field(label):
+    # No max_length: an overlong text gets the message naming its length, not the browser's or Django's.
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Write a message.")},
+    )
+
+
+def _attachments_field():
+    return MultipleFileField(label=_("Attachments (photos or PDF)"), required=False)
+
+
+class NewMessageForm(_TextForm):
+    kind = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=Thread.Kind.choices,
+        initial=Thread.Kind.RECEPTION,
+        widget=forms.RadioSelect,
+        help_text=_("Practical matters, such as appointments, certificates or test results that are ready."),
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": SUBJECT_MAX_CHARS}),
+        error_messages={"required": _("Write a subject.")},
+    )
+    body = _body_field(_("Message"))
+    attachments = _attachments_field()
+
+    field_order = ["kind", "subject", "body", "attachments", "submit_id"]
+
+    def clean_subject(self):
+        return _checked(self.cleaned_data["subject"], SUBJECT_MAX_CHARS, _("Write a subject."))
+
+
+class ReplyForm(_TextForm):
+    """The patient's side answers in a thread."""
+
+    body = _body_field(_("Reply"))
+    attachments = _attachments_field()
+
+
+class StaffReplyForm(_TextForm):
+    """The clinic answers; it may close the thread to replies at the same time."""
+
+    body = _body_field(_("Reply"))
+    close = forms.BooleanField(label=_("Close the conversation (the patient cannot reply to it)"), required=False)

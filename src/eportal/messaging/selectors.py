@@ -1,0 +1,99 @@
+"""Reading threads: the patient's list and conversation, a staff inbox, the count in the staff navigation.
+Each page takes a constant number of queries however many threads or messages there are."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from eportal.representation.policy import Capability, Grant
+
+from .inboxes import RECEPTION, Inbox, readable
+from .models import Attachment, Message, Thread
+
+PAGE_SIZE = 25
+
+PATIENT_SIDE = [Message.Role.PATIENT, Message.Role.GUARDIAN, Message.Role.PROXY]
+_FROM_PATIENT_SIDE = Q(messages__author_role__in=PATIENT_SIDE)
+
+
+def threads_for_patient(grant: Grant, *, page: int = 1):
+    """The patient's threads, newest first, each with how many of the clinic's messages are unread: a page."""
+    grant.require(Capability.MESSAGES)
+    threads = (
+        Thread.objects.filter(patient=grant.patient)
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__author_role=Message.Role.STAFF, messages__read_by_patient_at__isnull=True),
+            )
+        )
+        .order_by("-last_message_at", "-id")
+    )
+    return Paginator(threads, PAGE_SIZE).get_page(page)
+
+
+def unread_for_patient(grant: Grant) -> int:
+    grant.require(Capability.MESSAGES)
+    return Message.objects.filter(
+        thread__patient=grant.patient, author_role=Message.Role.STAFF, read_by_patient_at__isnull=True
+    ).count()
+
+
+def _messages_with_attachments() -> Prefetch:
+    return Prefetch(
+        "messages",
+        queryset=Message.objects.order_by("created_at", "id").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.defer("data_sealed"))
+        ),
+    )
+
+
+def conversation(thread: Thread) -> list[Message]:
+    """The thread's messages in order, with their attachments (not their contents): three queries."""
+    thread = Thread.objects.filter(pk=thread.pk).prefetch_related(_messages_with_attachments()).get()
+    return list(thread.messages.all())
+
+
+def attachment_for_patient(grant: Grant, public_id) -> Attachment | None:
+    grant.require(Capability.MESSAGES)
+    return Attachment.objects.filter(public_id=public_id, message__thread__patient=grant.patient).first()
+
+
+def attachment_for_staff(user, public_id) -> Attachment | None:
+    return (
+        Attachment.objects.select_related("message__thread__patient")
+        .filter(public_id=public_id, message__thread__in=Thread.objects.filter(readable(user)))
+        .first()
+    )
+
+
+def inbox_threads(inbox: Inbox, *, query: str = "", waiting_only: bool = True, page: int = 1):
+    """A staff inbox: waiting threads oldest first (or all, newest first), each with its count of messages the
+    clinic has not read; searched by the patient's name or fødselsnummer. A page of PAGE_SIZE."""
+    threads = Thread.objects.filter(practitioner=inbox.practitioner).select_related("patient", "assigned_to")
+    query = " ".join(query.split())
+    if query.isdigit():
+        threads = threads.filter(patient__national_id__startswith=query)
+    elif query:
+        for word in query.split():
+            threads = threads.filter(Q(patient__first_name__icontains=word) | Q(patient__last_name__icontains=word))
+    if waiting_only:
+        threads = threads.filter(waiting_since__isnull=False).order_by("waiting_since", "id")
+    else:
+        threads = threads.order_by("-last_message_at", "-id")
+    threads = threads.annotate(
+        unread=Count("messages", filter=_FROM_PATIENT_SIDE & Q(messages__read_by_clinic_at__isnull=True))
+    )
+    return Paginator(threads, PAGE_SIZE).get_page(page)
+
+
+def waiting_counts(user) -> dict[str, int]:
+    """Per inbox key the staff member reads: threads with messages from the patient's side the clinic has not
+    read (one query; the staff navigation shows the sum)."""
+    unread = Message.objects.filter(thread=OuterRef("pk"), read_by_clinic_at__isnull=True, author_role__in=PATIENT_SIDE)
+    rows = (
+        Thread.objects.filter(readable(user), Exists(unread))
+        .values("practitioner_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {str(row["practitioner_id"]) if row["practitioner_id"] else RECEPTION: row["count"] for row in rows}

@@ -1,0 +1,111 @@
+"""«Meldinger»: the patient's threads, a new message, a conversation, and attachments, over the services."""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from eportal.representation.policy import Capability, grant
+from eportal.web.decorators import patient_required
+from eportal.web.pages import form_page
+
+from . import selectors, services
+from .errors import MessagingError
+from .forms import NewMessageForm, ReplyForm
+
+
+def _grant(request):
+    return grant(request.actor, Capability.MESSAGES)
+
+
+def _int_page(request) -> int:
+    page = request.GET.get("side", "1")
+    return int(page) if page.isdigit() and len(page) < 6 else 1
+
+
+@patient_required
+def threads(request):
+    page = selectors.threads_for_patient(_grant(request), page=_int_page(request))
+    return render(request, "messaging/threads.html", {"page": page})
+
+
+@patient_required
+def new_message(request):
+    granted = _grant(request)
+    form = NewMessageForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = services.start_thread(
+                grant=granted, kind=data["kind"], subject=data["subject"], body=data["body"],
+                uploads=data["attachments"], submit_id=data["submit_id"],
+            )  # fmt: skip
+        except MessagingError as exc:
+            error = exc
+        else:
+            messages.success(request, _("The message is sent."))
+            return redirect("messaging:thread", thread_id=message.thread_id)
+    context = {
+        "form": form,
+        "error": error,
+        "answer_by": services.answer_by(),
+        "working_days": settings.EPORTAL_MESSAGE_ANSWER_WORKING_DAYS,
+    }
+    return form_page(request, "messaging/new_message.html", context)
+
+
+@patient_required
+def thread(request, thread_id):
+    granted = _grant(request)
+    found = services.patient_thread(granted, thread_id)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.write(
+                grant=granted, thread_id=found.pk, body=data["body"], uploads=data["attachments"],
+                submit_id=data["submit_id"],
+            )  # fmt: skip
+        except MessagingError as exc:
+            error = exc
+        else:
+            messages.success(request, _("The message is sent."))
+            return redirect("messaging:thread", thread_id=found.pk)
+    services.mark_read_by_patient(grant=granted, thread=found)
+    context = {
+        "thread": found,
+        "conversation": selectors.conversation(found),
+        "form": None if found.is_closed else form,
+        "error": error,
+        "answer_by": services.answer_by(),
+    }
+    return form_page(request, "messaging/thread.html", context)
+
+
+def attachment_response(attachment) -> HttpResponse:
+    """The file as a download, never shown in the portal's own origin: attachment, nosniff, a CSP that runs
+    nothing. Shared with the staff pages."""
+    response = HttpResponse(attachment.data, content_type=attachment.content_type)
+    response["Content-Disposition"] = _disposition(attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _disposition(name: str) -> str:
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in " ._-") else "_" for ch in name) or "vedlegg"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@patient_required
+def attachment(request, public_id):
+    found = selectors.attachment_for_patient(_grant(request), public_id)
+    if found is None:
+        raise Http404
+    return attachment_response(found)
