@@ -12,8 +12,8 @@ from eportal.clinic.models import Clinic, Guardianship, ListPatient, Proxy
 from eportal.identity.mobile import display_mobile
 from eportal.representation.policy import ALL, guardian_capabilities
 
-from .messages import GP_USERNAME, RECEPTIONIST_USERNAME
 from .clinic import STAFF_PASSWORD, STAFF_TOTP_KEY_BASE32, STAFF_USERNAME, featured_patients
+from .messages import GP_USERNAME, RECEPTIONIST_USERNAME
 
 ADULT_FROM = PROXY_HOLDER_FROM  # the age the rules treat as adult (18)
 
