@@ -4,6 +4,7 @@ a guardian writes for a young child; hostile and overlong texts and double submi
 import dataclasses
 import datetime
 import io
+import logging
 import re
 
 import pytest
@@ -324,3 +325,44 @@ def test_the_thread_list_takes_the_same_queries_for_many_threads(logged_in):
     for number in range(20):
         new_message(logged_in, subject=f"Emne {number}")
     assert count() == few
+
+
+@override_settings(EPORTAL_ATTACHMENT_MAX_COUNT=1, EPORTAL_ATTACHMENT_MAX_BYTES=1024 * 1024)
+def test_a_request_too_large_for_any_message_is_refused_before_its_files_are_read(logged_in):
+    big = SimpleUploadedFile("stor.jpg", b"\xff\xd8" + b"0" * (3 * 1024 * 1024), content_type="image/jpeg")
+    response = logged_in.post(NEW, {"kind": "reception", "subject": "Stor", "body": "Se", "attachments": [big]})
+    assert response.status_code == 413
+    assert "Filene er for store til sammen. Send maks 1 filer på 1 MB hver." in response.content.decode()
+    assert Thread.objects.count() == 0
+
+
+@override_settings(EPORTAL_SMS_BACKEND="eportal.notifications.backends.UnconfiguredSmsBackend",
+                   EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)  # fmt: skip
+def test_a_failing_sms_gateway_delays_the_notice_never_the_answer(logged_in):
+    from django_tasks_db.models import DBTaskResult
+
+    new_message(logged_in)
+    thread = Thread.objects.get()
+    services.reply(actor=staff_actor(), thread_id=thread.pk, body="Svaret kommer fram.")
+    run_tasks()
+    assert "Svaret kommer fram." in logged_in.get(thread_url(thread)).content.decode()
+    failed = DBTaskResult.objects.filter(status="FAILED")
+    assert [job.task_path.rsplit(".", 1)[1] for job in failed] == ["send_sms_task"]
+    assert "Svaret" not in str(list(DBTaskResult.objects.values_list("args_kwargs", flat=True)))
+
+
+@override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
+def test_no_message_text_reaches_the_logs_or_the_job_table(logged_in, caplog):
+    from django_tasks_db.models import DBTaskResult
+
+    caplog.set_level(logging.DEBUG)
+    new_message(logged_in, subject="Emne-7f3a", body="Innhold-9c2e")
+    thread = Thread.objects.get()
+    services.open_for_staff(actor=staff_actor(), thread_id=thread.pk)
+    services.reply(actor=staff_actor("lege"), thread_id=thread.pk, body="Svar-4b1d")
+    run_tasks()
+    logged_in.get(thread_url(thread))
+    jobs = str(list(DBTaskResult.objects.values_list("args_kwargs", "return_value", "exception_class_path")))
+    audit = str(list(AuditEvent.objects.values_list("details", flat=True)))
+    for secret in ("Emne-7f3a", "Innhold-9c2e", "Svar-4b1d"):
+        assert secret not in caplog.text and secret not in jobs and secret not in audit

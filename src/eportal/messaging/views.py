@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from eportal.representation.policy import Capability, grant
 from eportal.web.decorators import patient_required
@@ -21,6 +22,26 @@ def _grant(request):
     return grant(request.actor, Capability.MESSAGES)
 
 
+def upload_limit() -> int:
+    """The largest request a message form may send: every file at its limit, and room for the text."""
+    return settings.EPORTAL_ATTACHMENT_MAX_COUNT * settings.EPORTAL_ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+
+def _oversized(request) -> MessagingError | None:
+    """A request too large for any allowed message is refused before Django reads its files."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and (not length.isdigit() or int(length) > upload_limit()):
+        return MessagingError(
+            _("The files are too large together. Send at most %(count)d files of %(megabytes)d MB each.")
+            % {
+                "count": settings.EPORTAL_ATTACHMENT_MAX_COUNT,
+                "megabytes": settings.EPORTAL_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            },
+            code="too_large",
+        )
+    return None
+
+
 def _int_page(request) -> int:
     page = request.GET.get("side", "1")
     return int(page) if page.isdigit() and len(page) < 6 else 1
@@ -32,12 +53,13 @@ def threads(request):
     return render(request, "messaging/threads.html", {"page": page})
 
 
+@sensitive_post_parameters("subject", "body")
 @patient_required
 def new_message(request):
     granted = _grant(request)
-    form = NewMessageForm(request.POST or None, request.FILES or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
+    error = _oversized(request)
+    form = NewMessageForm(None if error else request.POST or None, None if error else request.FILES or None)
+    if request.method == "POST" and not error and form.is_valid():
         data = form.cleaned_data
         try:
             message = services.start_thread(
@@ -58,13 +80,14 @@ def new_message(request):
     return form_page(request, "messaging/new_message.html", context)
 
 
+@sensitive_post_parameters("body")
 @patient_required
 def thread(request, thread_id):
     granted = _grant(request)
     found = services.patient_thread(granted, thread_id)
-    form = ReplyForm(request.POST or None, request.FILES or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
+    error = _oversized(request)
+    form = ReplyForm(None if error else request.POST or None, None if error else request.FILES or None)
+    if request.method == "POST" and not error and form.is_valid():
         data = form.cleaned_data
         try:
             services.write(
