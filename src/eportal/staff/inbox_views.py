@@ -36,12 +36,9 @@ def _inbox_key(thread) -> str:
     return str(thread.practitioner_id) if thread.practitioner_id else RECEPTION
 
 
-def _inbox_name(inbox) -> str:
-    return pgettext("staff inbox", "Reception") if inbox.is_reception else inbox.practitioner.full_name
-
-
-def _inbox_name_of(thread) -> str:
-    return pgettext("staff inbox", "Reception") if thread.practitioner is None else thread.practitioner.full_name
+def _inbox_name(practitioner) -> str:
+    """An inbox's name: the practitioner's, or reception's (None)."""
+    return pgettext("staff inbox", "Reception") if practitioner is None else practitioner.full_name
 
 
 @staff_required(READS_MESSAGES)
@@ -67,10 +64,10 @@ def inbox(request, inbox_key):
         details={"inbox": chosen.key},
     )
     counts = selectors.waiting_counts(request.user)
-    tabs = [(tab, _inbox_name(tab), counts.get(tab.key, 0)) for tab in inboxes_for(request.user)]
+    tabs = [(tab, _inbox_name(tab.practitioner), counts.get(tab.key, 0)) for tab in inboxes_for(request.user)]
     context = {
         "inbox": chosen,
-        "inbox_name": _inbox_name(chosen),
+        "inbox_name": _inbox_name(chosen.practitioner),
         "tabs": tabs,
         "form": form,
         "query": form.query(),
@@ -121,7 +118,7 @@ def thread(request, thread_id):
         "forward_form": ForwardForm(initial={"inbox": key}),
         "assign_form": AssignForm(initial={"user": found.assigned_to_id}),
         "back": reverse("staff:inbox", args=[key]) if key in readable_keys else reverse("staff:messages"),
-        "in_inbox": _inbox_name_of(found),
+        "in_inbox": _inbox_name(found.practitioner),
     }
     return form_page(request, "staff/staff_thread.html", context)
 
