@@ -1,193 +1,17 @@
-"""The checks an attachment to a patient message passes before it is stored (OWASP File Upload Cheat Sheet):
-the type from the content alone, photos re-encoded to bare pixels, PDFs refused when they carry active content.
-"""
+"""PDFs refused when they carry active content (scripts, launch actions, embedded files, active forms) or
+cannot be checked (encrypted, undecodable filters); a byte scanner that also looks inside compressed object
+streams, not a parser."""
 
 import base64
-import dataclasses
-import io
 import itertools
 import re
-import struct
-import unicodedata
-import warnings
 import zlib
 from collections.abc import Iterable, Iterator
 
-import filetype
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from PIL import Image, ImageOps
 
-from eportal.core.errors import UserError
-
-JPEG = "image/jpeg"
-PNG = "image/png"
-PDF = "application/pdf"
-
-_EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
-_MAGIC = ((b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG), (b"%PDF-", PDF))
-# filetype names an animated PNG apart; it is still a PNG, and only its first frame is kept.
-_SNIFFED = {JPEG: {"image/jpeg"}, PNG: {"image/png", "image/apng"}, PDF: {"application/pdf"}}
-_PILLOW_FORMAT = {JPEG: "JPEG", PNG: "PNG"}
-# What Pillow raises on hostile or broken input; none of it may become a 500.
-_PILLOW_ERRORS = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    struct.error,
-    EOFError,
-    MemoryError,
-    TypeError,
-    IndexError,
-    KeyError,
-    ZeroDivisionError,
-)
-_PNG_MODES = {"1", "L", "LA", "RGB", "RGBA", "I;16"}
-_NAME_LENGTH = 80
-_NAME_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
-
-
-class AttachmentRefused(UserError):
-    """An attachment the portal will not store; str() is the Norwegian message naming the file."""
-
-    code = "attachment_refused"
-
-
-@dataclasses.dataclass(frozen=True)
-class CleanAttachment:
-    name: str
-    content_type: str
-    data: bytes
-
-
-def check_count(files: list) -> None:
-    limit = settings.EPORTAL_ATTACHMENT_MAX_COUNT
-    if len(files) <= limit:
-        return
-    if limit == 0:
-        raise AttachmentRefused(_("Messages cannot have attachments."))
-    raise AttachmentRefused(
-        ngettext(
-            "You can attach at most %(count)s file to a message.",
-            "You can attach at most %(count)s files to a message.",
-            limit,
-        )
-        % {"count": limit}
-    )
-
-
-def clean_upload(upload) -> CleanAttachment:
-    """The attachment as it may be stored, or AttachmentRefused saying why not."""
-    shown = str(upload.name or "")[:_NAME_LENGTH]
-    data = _read(upload, shown)
-    content_type = _content_type(data, shown)
-    if content_type == PDF:
-        _check_pdf(data, shown)
-    else:
-        data = _reencoded(data, content_type, shown)
-    return CleanAttachment(name=_display_name(upload.name, content_type), content_type=content_type, data=data)
-
-
-def _display_name(uploaded_name, content_type: str) -> str:
-    """The uploaded stem with harmless characters only (no path, no control or bidi characters), and the
-    extension of the type the content has."""
-    name = unicodedata.normalize("NFC", str(uploaded_name or ""))
-    name = re.split(r"[/\\]", name)[-1]
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    kept = "".join(c for c in stem if c in " -_." or unicodedata.category(c) in _NAME_CATEGORIES)
-    kept = re.sub(r" +", " ", kept)[:_NAME_LENGTH].strip(" .-")
-    return (kept or "vedlegg") + _EXTENSIONS[content_type]
-
-
-# Reading and sniffing
-
-
-def _read(upload, shown: str) -> bytes:
-    limit = settings.EPORTAL_ATTACHMENT_MAX_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise _too_large(shown, limit)
-    if size == 0:
-        raise _empty(shown)
-    # The size the client declared is not trusted: never read more than one byte past the limit (chunks() of
-    # an upload held in memory would hand over all of it at once).
-    upload.seek(0)
-    data = bytearray()
-    while chunk := upload.read(limit + 1 - len(data)):
-        data += chunk
-        if len(data) > limit:
-            raise _too_large(shown, limit)
-    if not data:
-        raise _empty(shown)
-    return bytes(data)
-
-
-def _content_type(data: bytes, shown: str) -> str:
-    """JPEG, PNG or PDF by their magic numbers, confirmed by filetype; never from the name or the browser."""
-    own = next((content_type for magic, content_type in _MAGIC if data.startswith(magic)), None)
-    sniffed = filetype.guess(data[:8192])
-    if own is None or sniffed is None or sniffed.mime not in _SNIFFED[own]:
-        raise AttachmentRefused(
-            _("«%(name)s» is not a picture or a PDF. Attachments can be pictures (JPG or PNG) or PDF.")
-            % {"name": shown}
-        )
-    return own
-
-
-# Pictures
-
-
-def _reencoded(data: bytes, content_type: str, shown: str) -> bytes:
-    """The pixels alone, upright, in a fresh file: no EXIF (GPS), comments, profiles or bytes after the image."""
-    max_pixels = settings.EPORTAL_ATTACHMENT_MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own limit (it warns above 89 million pixels) as a refusal too. The filter is process-wide,
-            # so another thread may reset it; the portal's lower limit below holds regardless.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[content_type]]) as image:
-                # Image.open has read the header only: refuse a bomb before a single pixel is decoded.
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise _too_many_pixels(shown, max_pixels)
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-            pixels = _bare(upright, content_type)
-            out = io.BytesIO()
-            if content_type == JPEG:
-                pixels.save(out, format="JPEG", quality=85)
-            else:
-                pixels.save(out, format="PNG")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(shown, max_pixels) from None
-    except _PILLOW_ERRORS:
-        raise AttachmentRefused(
-            _("The picture «%(name)s» could not be read. It may be damaged; try saving it again as JPG or PNG.")
-            % {"name": shown}
-        ) from None
-    return out.getvalue()
-
-
-def _bare(image: Image.Image, content_type: str) -> Image.Image:
-    if content_type == JPEG:
-        mode = "RGB"
-    elif image.mode in ("RGBA", "LA"):
-        mode = image.mode
-    elif "transparency" in image.info or image.mode in ("P", "PA"):
-        # A palette or a transparent colour becomes real pixels, since the info that carries it is dropped.
-        mode = "RGBA" if "transparency" in image.info or image.mode == "PA" else "RGB"
-    else:
-        mode = image.mode if image.mode in _PNG_MODES else "RGB"
-    bare = image.convert(mode)
-    # Pillow writes some of info back (a JPEG comment, a PNG's ICC profile): keep nothing but pixels.
-    bare.info = {}
-    return bare
-
-
-# PDF
+from .common import AttachmentRefused, uncheckable
 
 _WHITESPACE = b"\x00\t\n\x0c\r "
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
@@ -247,7 +71,7 @@ class _Budget:
             raise self.refusal
 
 
-def _check_pdf(data: bytes, shown: str) -> None:
+def check_pdf(data: bytes, shown: str) -> None:
     """Refuse what a PDF reader could run or open by itself; the bytes are stored unchanged when they pass."""
     if b"%%EOF" not in data:
         raise AttachmentRefused(
@@ -257,7 +81,7 @@ def _check_pdf(data: bytes, shown: str) -> None:
     _collect_names(data, names)
     _refuse_names(names, shown)
     max_bytes = settings.EPORTAL_ATTACHMENT_MAX_BYTES
-    budget = _Budget(max_bytes * _INFLATE_RATIO, max_bytes * _TEXT_DECODE_RATIO, _uncheckable(shown))
+    budget = _Budget(max_bytes * _INFLATE_RATIO, max_bytes * _TEXT_DECODE_RATIO, uncheckable(shown))
     view = memoryview(data)
     for match in _STREAM.finditer(data):
         start = match.end()
@@ -287,7 +111,7 @@ def _refuse_names(names: set[bytes], shown: str) -> None:
             % {"name": shown}
         )
     if names & _UNDECODED:
-        raise _uncheckable(shown)
+        raise uncheckable(shown)
 
 
 def _collect_names(data: bytes, names: set[bytes]) -> None:
@@ -427,43 +251,3 @@ def _object_stream_head(head: bytes, complete: bool) -> bool | None:
     if position == len(head):
         return False if complete else None
     return position > number.end() and head[position] in b"+-.0123456789"
-
-
-# Messages
-
-
-def _too_large(shown: str, limit: int) -> AttachmentRefused:
-    return AttachmentRefused(
-        _("«%(name)s» is larger than %(limit)s. Attachments can be at most %(limit)s.")
-        % {"name": shown, "limit": _size(limit)}
-    )
-
-
-def _empty(shown: str) -> AttachmentRefused:
-    return AttachmentRefused(_("The file «%(name)s» is empty.") % {"name": shown})
-
-
-def _too_many_pixels(shown: str, max_pixels: int) -> AttachmentRefused:
-    return AttachmentRefused(
-        _("The picture «%(name)s» has too many pixels. Pictures can have at most %(limit)s megapixels.")
-        % {"name": shown, "limit": _number(max_pixels / 1_000_000)}
-    )
-
-
-def _uncheckable(shown: str) -> AttachmentRefused:
-    return AttachmentRefused(
-        _(
-            "The PDF «%(name)s» is built in a way that cannot be checked. "
-            "Print it to a new PDF («Print to PDF»), or send a picture of it."
-        )
-        % {"name": shown}
-    )
-
-
-def _size(count: int) -> str:
-    megabytes = count / (1024 * 1024)
-    return f"{_number(megabytes)} MB" if megabytes >= 1 else filesizeformat(count)
-
-
-def _number(value: float) -> str:
-    return number_format(int(value) if value == int(value) else round(value, 1))
