@@ -121,55 +121,59 @@ def start_thread(*, grant: Grant, kind: str, subject: str, body: str, uploads=()
         raise MessagingError(_("Choose what the message is about."), code="kind")
     subject = clean_text(subject, limit=SUBJECT_MAX_CHARS, empty_message=_("Write a subject."))
     body = _body(body)
-    submit_id = _parse_submit_id(submit_id)
-    if (earlier := _already_sent(submit_id, grant.patient)) is not None:
-        return earlier
-    files = check_uploads(uploads)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            thread = Thread(patient=grant.patient, kind=kind, last_message_at=now, waiting_since=now)
-            thread.subject = subject
-            thread.save()
-            message = _add(
-                thread, author=grant.actor.user, role=grant.role, name=_writer_name(grant), body=body,
-                submit_id=submit_id, files=files,
-            )  # fmt: skip
-            _audit("message_sent", thread, actor=grant.actor, role=grant.role, message=message.pk)
-    except IntegrityError:
-        if (earlier := _already_sent(submit_id, grant.patient)) is not None:
-            return earlier
-        raise
-    return message
+
+    def send(files) -> Message:
+        now = timezone.now()
+        thread = Thread(patient=grant.patient, kind=kind, last_message_at=now, waiting_since=now)
+        thread.subject = subject
+        thread.save()
+        return _add_from_patient_side(thread, grant, body, submit_id, files)
+
+    return _sent_once(grant, submit_id, uploads, send)
 
 
 def write(*, grant: Grant, thread_id: int, body: str, uploads=(), submit_id=None) -> Message:
     """A reply from the patient's side in one of the patient's threads that is open to replies."""
     grant.require(Capability.MESSAGES)
     body = _body(body)
+
+    def send(files) -> Message:
+        thread = patient_thread(grant, thread_id, for_update=True)
+        if thread.is_closed:
+            raise MessagingError(
+                _("The clinic has closed this conversation. Write a new message instead."), code="thread_closed"
+            )
+        message = _add_from_patient_side(thread, grant, body, submit_id, files)
+        thread.last_message_at = message.created_at
+        thread.waiting_since = thread.waiting_since or message.created_at
+        thread.save(update_fields=["last_message_at", "waiting_since"])
+        return message
+
+    return _sent_once(grant, submit_id, uploads, send)
+
+
+def _sent_once(grant: Grant, submit_id, uploads, send) -> Message:
+    """The files checked, then `send(files)` in one transaction, unless this form was sent before: a second
+    submit (a double click, a reload) gets the first one's message, also when both raced."""
     submit_id = _parse_submit_id(submit_id)
     if (earlier := _already_sent(submit_id, grant.patient)) is not None:
         return earlier
     files = check_uploads(uploads)
     try:
         with transaction.atomic():
-            thread = patient_thread(grant, thread_id, for_update=True)
-            if thread.is_closed:
-                raise MessagingError(
-                    _("The clinic has closed this conversation. Write a new message instead."), code="thread_closed"
-                )
-            message = _add(
-                thread, author=grant.actor.user, role=grant.role, name=_writer_name(grant), body=body,
-                submit_id=submit_id, files=files,
-            )  # fmt: skip
-            thread.last_message_at = message.created_at
-            thread.waiting_since = thread.waiting_since or message.created_at
-            thread.save(update_fields=["last_message_at", "waiting_since"])
-            _audit("message_sent", thread, actor=grant.actor, role=grant.role, message=message.pk)
+            return send(files)
     except IntegrityError:
         if (earlier := _already_sent(submit_id, grant.patient)) is not None:
             return earlier
         raise
+
+
+def _add_from_patient_side(thread: Thread, grant: Grant, body: str, submit_id, files) -> Message:
+    message = _add(
+        thread, author=grant.actor.user, role=grant.role, name=_writer_name(grant), body=body,
+        submit_id=_parse_submit_id(submit_id), files=files,
+    )  # fmt: skip
+    _audit("message_sent", thread, actor=grant.actor, role=grant.role, message=message.pk)
     return message
 
 

@@ -53,24 +53,36 @@ def threads(request):
     return render(request, "messaging/threads.html", {"page": page})
 
 
+def _posted(request, form_class, send):
+    """The form (bound to what was posted), and either the thread page to go to after `send(cleaned_data)`
+    sent the message, or the refusal to show."""
+    error = _oversized(request)
+    posted = request.method == "POST" and error is None
+    form = form_class(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            message = send(form.cleaned_data)
+        except MessagingError as exc:
+            return form, exc, None
+        messages.success(request, _("The message is sent."))
+        return form, None, redirect("messaging:thread", thread_id=message.thread_id)
+    return form, error, None
+
+
 @sensitive_post_parameters("subject", "body")
 @patient_required
 def new_message(request):
     granted = _grant(request)
-    error = _oversized(request)
-    form = NewMessageForm(None if error else request.POST or None, None if error else request.FILES or None)
-    if request.method == "POST" and not error and form.is_valid():
-        data = form.cleaned_data
-        try:
-            message = services.start_thread(
-                grant=granted, kind=data["kind"], subject=data["subject"], body=data["body"],
-                uploads=data["attachments"], submit_id=data["submit_id"],
-            )  # fmt: skip
-        except MessagingError as exc:
-            error = exc
-        else:
-            messages.success(request, _("The message is sent."))
-            return redirect("messaging:thread", thread_id=message.thread_id)
+    form, error, sent = _posted(
+        request,
+        NewMessageForm,
+        lambda data: services.start_thread(
+            grant=granted, kind=data["kind"], subject=data["subject"], body=data["body"],
+            uploads=data["attachments"], submit_id=data["submit_id"],
+        ),
+    )  # fmt: skip
+    if sent:
+        return sent
     context = {
         "form": form,
         "error": error,
@@ -85,27 +97,22 @@ def new_message(request):
 def thread(request, thread_id):
     granted = _grant(request)
     found = services.patient_thread(granted, thread_id)
-    error = _oversized(request)
-    form = ReplyForm(None if error else request.POST or None, None if error else request.FILES or None)
-    if request.method == "POST" and not error and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.write(
-                grant=granted, thread_id=found.pk, body=data["body"], uploads=data["attachments"],
-                submit_id=data["submit_id"],
-            )  # fmt: skip
-        except MessagingError as exc:
-            error = exc
-        else:
-            messages.success(request, _("The message is sent."))
-            return redirect("messaging:thread", thread_id=found.pk)
+    form, error, sent = _posted(
+        request,
+        ReplyForm,
+        lambda data: services.write(
+            grant=granted, thread_id=found.pk, body=data["body"], uploads=data["attachments"],
+            submit_id=data["submit_id"],
+        ),
+    )  # fmt: skip
+    if sent:
+        return sent
     services.mark_read_by_patient(grant=granted, thread=found)
     context = {
         "thread": found,
         "conversation": selectors.conversation(found),
         "form": None if found.is_closed else form,
         "error": error,
-        "answer_by": services.answer_by(),
     }
     return form_page(request, "messaging/thread.html", context)
 
