@@ -152,7 +152,8 @@ def test_a_closed_thread_takes_no_reply_and_offers_a_new_message(logged_in):
     assert "Legekontoret har avsluttet denne samtalen" in page and 'name="body"' not in page
     response = logged_in.post(thread_url(thread), {"body": "Men jeg har et spørsmål til"})
     assert Message.objects.count() == 2
-    assert response.status_code in (200, 400)
+    assert response.status_code == 400
+    assert "Legekontoret har avsluttet denne samtalen. Skriv en ny melding i stedet." in response.content.decode()
 
 
 def test_the_patient_replies_in_an_open_thread(logged_in):
@@ -366,3 +367,37 @@ def test_no_message_text_reaches_the_logs_or_the_job_table(logged_in, caplog):
     audit = str(list(AuditEvent.objects.values_list("details", flat=True)))
     for secret in ("Emne-7f3a", "Innhold-9c2e", "Svar-4b1d"):
         assert secret not in caplog.text and secret not in jobs and secret not in audit
+
+
+@override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
+def test_a_guardian_is_told_of_an_answer_about_a_young_child_by_the_childs_first_name(logged_in, family):
+    act_for(logged_in, family["emma"].pk)
+    new_message(logged_in, body="Emma har feber.")
+    thread = Thread.objects.get()
+    backends.sms_outbox.clear()
+    services.reply(actor=staff_actor(), thread_id=thread.pk, body="Gi henne paracet.")
+    run_tasks()
+    assert [sms["to"] for sms in backends.sms_outbox] == [family["kari"].mobile]
+    assert backends.sms_outbox[0]["text"].startswith("Du har en ny melding fra Gjerdrum legesenter om Emma.")
+    assert "paracet" not in backends.sms_outbox[0]["text"]
+
+
+@override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
+def test_a_young_persons_own_user_with_a_guardians_mobile_is_not_told_of_their_messages(family):
+    teen = factories.list_patient(
+        family["gp"], national_id=factories.national_id(datetime.date(2012, 3, 3)), first_name="Nora",
+        mobile=family["kari"].mobile,
+    )  # fmt: skip
+    Guardianship.objects.create(
+        child=teen, guardian_national_id=family["kari"].national_id, guardian_mobile=family["kari"].mobile
+    )
+    teen_user = User.objects.create_user(teen.national_id, national_id=teen.national_id, email="nora@example.com")
+    with_bankid = dataclasses.replace(system_actor(user=teen_user), level=HIGH)
+    message = services.start_thread(
+        grant=grant(with_bankid, Capability.MESSAGES), kind="reception", subject="Privat", body="Bare for meg"
+    )
+    backends.sms_outbox.clear()
+    mail.outbox.clear()
+    services.reply(actor=staff_actor(), thread_id=message.thread_id, body="Svar til Nora")
+    run_tasks()
+    assert backends.sms_outbox == [] and mail.outbox == []  # Kari's mobile must not learn of Nora's messages
