@@ -385,6 +385,23 @@ def test_search_by_name_or_the_start_of_the_national_id_finds_only_those_threads
     assert response.status_code == 400 and "Karis spørsmål" in response.content.decode()  # the search is ignored
 
 
+# Where a receptionist lands, and what the navigation offers her
+
+
+def test_a_receptionist_who_only_reads_messages_lands_in_her_inbox_not_the_admin(clinic):
+    client = Client()
+    response = staff_login(client, clinic["receptionist"])
+    assert response["Location"] == "/personale/"
+    chain = client.get("/personale/", follow=True).redirect_chain
+    assert [url for url, _ in chain] == [INBOXES, RECEPTION]
+    html = client.get(RECEPTION).content.decode()
+    assert "Dagsliste" not in html and "/personale/uke/" not in html  # pages she cannot open are not offered
+    assert client.get("/personale/dagsliste/").status_code == 403
+    clinic["receptionist"].user_permissions.add(Permission.objects.get(codename="view_appointment"))
+    assert client.get("/personale/", follow=True).redirect_chain[-1][0] == "/personale/dagsliste/"
+    assert "Dagsliste" in client.get(RECEPTION).content.decode()
+
+
 # The navigation's count
 
 

@@ -24,6 +24,7 @@ from eportal.booking.services.cancellation import cancel_for_clinic, set_slot_bl
 from eportal.web.decorators import staff_required
 
 from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
+from .inbox_views import READS_MESSAGES
 
 
 def _audit_read(request, action: str, patients, **details) -> None:
@@ -41,9 +42,25 @@ def _day_list_url(practitioner_id: int, day: datetime.date) -> str:
     return f"{reverse('staff:day-list')}?{urlencode({'practitioner': practitioner_id, 'day': day.isoformat()})}"
 
 
-@staff_required("booking.view_appointment")
-def home(request):
+READS_DAY_LIST = "booking.view_appointment"
+
+
+@staff_required(READS_DAY_LIST)
+def _day_list_home(request):
     return redirect("staff:day-list")
+
+
+@staff_required(READS_MESSAGES)
+def _messages_home(request):
+    return redirect("staff:messages")
+
+
+def home(request):
+    """Where a staff member works: the day list, or the message inboxes for staff who read messages but not the
+    day list (a receptionist who only answers messages). Anyone else gets the day list's login or refusal."""
+    if request.user.has_perm(READS_MESSAGES) and not request.user.has_perm(READS_DAY_LIST):
+        return _messages_home(request)
+    return _day_list_home(request)
 
 
 @staff_required("booking.view_appointment")

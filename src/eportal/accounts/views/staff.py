@@ -25,7 +25,8 @@ def staff_login(request):
         else:
             web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_TOTP, level=SUBSTANTIAL)
             django_otp.login(request, device)
-            home = "staff:home" if user.has_perm("booking.view_appointment") else "admin:index"
+            works_on_staff_pages = user.has_perm("booking.view_appointment") or user.has_perm("messaging.view_thread")
+            home = "staff:home" if works_on_staff_pages else "admin:index"
             return redirect(safe_next(request) or home)
     context = {"form": form, "error": error, "next": safe_next(request)}
     return form_page(request, "accounts/staff_login.html", context)
