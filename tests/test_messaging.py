@@ -31,6 +31,7 @@ from tests import factories
 from tests.accounts_fixtures import act_for
 from tests.factories import grant_for, photo
 from tests.helpers import run_tasks
+from tests.hostile_files import DRAWING, PAGE, PAGES, pdf, png_header_only, stream
 
 NEW = "/meldinger/ny/"
 
@@ -401,3 +402,30 @@ def test_a_young_persons_own_user_with_a_guardians_mobile_is_not_told_of_their_m
     services.reply(actor=staff_actor(), thread_id=message.thread_id, body="Svar til Nora")
     run_tasks()
     assert backends.sms_outbox == [] and mail.outbox == []  # Kari's mobile must not learn of Nora's messages
+
+
+SCRIPTED_PDF = pdf(
+    b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>", PAGES, PAGE, stream(b"", DRAWING),
+    b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("program.jpg", b"MZ\x90\x00\x03" + b"\x00" * 300, "«program.jpg» er ikke et bilde eller en PDF"),
+        ("bilde.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "er ikke et bilde"),
+        ("brev.pdf", SCRIPTED_PDF, "inneholder skript"),
+        ("bombe.png", png_header_only(30000, 30000), "har for mange piksler"),
+        ("tom.jpg", b"", "er tom"),
+    ],
+    ids=["exe-as-jpg", "svg-with-script", "pdf-with-javascript", "decompression-bomb", "empty"],
+)
+def test_a_hostile_file_is_refused_on_the_page_and_nothing_is_stored(logged_in, name, data, expected):
+    upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
+    response = logged_in.post(
+        NEW, {"kind": "reception", "subject": "Vedlegg", "body": "Se vedlegget", "attachments": [upload]}
+    )
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert Thread.objects.count() == 0 and Message.objects.count() == 0 and Attachment.objects.count() == 0
