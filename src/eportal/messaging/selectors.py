@@ -31,26 +31,10 @@ def threads_for_patient(grant: Grant, *, page: int = 1):
     return Paginator(threads, PAGE_SIZE).get_page(page)
 
 
-def unread_for_patient(grant: Grant) -> int:
-    grant.require(Capability.MESSAGES)
-    return Message.objects.filter(
-        thread__patient=grant.patient, author_role=Message.Role.STAFF, read_by_patient_at__isnull=True
-    ).count()
-
-
-def _messages_with_attachments() -> Prefetch:
-    return Prefetch(
-        "messages",
-        queryset=Message.objects.order_by("created_at", "id").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.defer("data_sealed"))
-        ),
-    )
-
-
 def conversation(thread: Thread) -> list[Message]:
-    """The thread's messages in order, with their attachments (not their contents): three queries."""
-    thread = Thread.objects.filter(pk=thread.pk).prefetch_related(_messages_with_attachments()).get()
-    return list(thread.messages.all())
+    """The thread's messages in order, with their attachments (not their contents): two queries."""
+    attachments = Prefetch("attachments", queryset=Attachment.objects.defer("data_sealed"))
+    return list(Message.objects.filter(thread=thread).order_by("created_at", "id").prefetch_related(attachments))
 
 
 def attachment_for_patient(grant: Grant, public_id) -> Attachment | None:
