@@ -6,15 +6,18 @@ import datetime
 import io
 import logging
 import re
+import uuid
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import multipartparser
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.formats import date_format
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from eportal.accounts.models import User
@@ -22,11 +25,12 @@ from eportal.audit.models import AuditEvent
 from eportal.clinic.models import Guardianship
 from eportal.clinic.working_days import add_working_days
 from eportal.core.actor import HIGH, system_actor
-from eportal.messaging import services
+from eportal.messaging import notices, services
 from eportal.messaging.errors import MessagingError
 from eportal.messaging.models import Attachment, Message, Thread
 from eportal.notifications import backends
 from eportal.representation.policy import Capability, grant
+from eportal.representation.recipients import recipients_for
 from tests import factories
 from tests.accounts_fixtures import act_for
 from tests.factories import grant_for, photo
@@ -138,8 +142,6 @@ def test_the_notice_waits_for_the_delay_and_is_skipped_if_already_read(logged_in
     run_tasks()
     assert backends.sms_outbox == []  # five minutes have not passed
     logged_in.get(thread_url(thread))  # read before the notice was due
-    from django_tasks_db.models import DBTaskResult
-
     DBTaskResult.objects.update(run_after=timezone.now() - datetime.timedelta(seconds=1))
     run_tasks()
     assert backends.sms_outbox == []
@@ -329,20 +331,25 @@ def test_the_thread_list_takes_the_same_queries_for_many_threads(logged_in):
     assert count() == few
 
 
-@override_settings(EPORTAL_ATTACHMENT_MAX_COUNT=1, EPORTAL_ATTACHMENT_MAX_BYTES=1024 * 1024)
-def test_a_request_too_large_for_any_message_is_refused_before_its_files_are_read(logged_in):
+@override_settings(EPORTAL_MAX_REQUEST_BYTES=1024 * 1024)
+def test_a_request_too_large_for_any_message_is_refused_before_anything_reads_it(logged_in, monkeypatch):
+    """Before CSRF's check too, which would otherwise parse the whole upload to a temporary file (found in review)."""
+    logged_in.handler.enforce_csrf_checks = True
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', logged_in.get(NEW).content.decode()).group(1)
+    parsed = []
+    monkeypatch.setattr(multipartparser.MultiPartParser, "parse", lambda self: parsed.append(self) or 1 / 0)
     big = SimpleUploadedFile("stor.jpg", b"\xff\xd8" + b"0" * (3 * 1024 * 1024), content_type="image/jpeg")
-    response = logged_in.post(NEW, {"kind": "reception", "subject": "Stor", "body": "Se", "attachments": [big]})
+    response = logged_in.post(
+        NEW, {"csrfmiddlewaretoken": token, "kind": "reception", "subject": "Stor", "body": "Se", "attachments": [big]}
+    )
     assert response.status_code == 413
-    assert "Filene er for store til sammen. Send maks 1 filer på 1 MB hver." in response.content.decode()
-    assert Thread.objects.count() == 0
+    assert "Det du sendte er for stort: maks 1 MB til sammen." in response.content.decode()
+    assert parsed == [] and Thread.objects.count() == 0
 
 
 @override_settings(EPORTAL_SMS_BACKEND="eportal.notifications.backends.UnconfiguredSmsBackend",
                    EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)  # fmt: skip
 def test_a_failing_sms_gateway_delays_the_notice_never_the_answer(logged_in):
-    from django_tasks_db.models import DBTaskResult
-
     new_message(logged_in)
     thread = Thread.objects.get()
     services.reply(actor=staff_actor(), thread_id=thread.pk, body="Svaret kommer fram.")
@@ -355,8 +362,6 @@ def test_a_failing_sms_gateway_delays_the_notice_never_the_answer(logged_in):
 
 @override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
 def test_no_message_text_reaches_the_logs_or_the_job_table(logged_in, caplog):
-    from django_tasks_db.models import DBTaskResult
-
     caplog.set_level(logging.DEBUG)
     new_message(logged_in, subject="Emne-7f3a", body="Innhold-9c2e")
     thread = Thread.objects.get()
@@ -429,3 +434,53 @@ def test_a_hostile_file_is_refused_on_the_page_and_nothing_is_stored(logged_in, 
     assert response.status_code == 400
     assert expected in response.content.decode()
     assert Thread.objects.count() == 0 and Message.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_a_message_written_for_one_person_is_not_filed_under_another_chosen_meanwhile(logged_in, family):
+    """Kari opens «Ny melding» for herself, chooses Emma in another tab, then sends: refused, not filed in Emma's
+    record where Emma's other guardian could read it (found in review)."""
+    form = logged_in.get(NEW).content.decode()
+    written_for = re.search(r'name="for_patient" value="(\d+)"', form).group(1)
+    assert written_for == str(family["kari"].pk)
+    act_for(logged_in, family["emma"].pk)
+    response = new_message(logged_in, for_patient=written_for, body="Mitt eget spørsmål")
+    assert response.status_code == 400
+    assert "Du har valgt en annen person" in response.content.decode()
+    assert Thread.objects.count() == 0
+
+
+@override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
+def test_a_lost_notice_job_does_not_silence_the_thread(logged_in, monkeypatch):
+    new_message(logged_in)
+    thread = Thread.objects.get()
+    backends.sms_outbox.clear()
+    staff = staff_actor()
+    monkeypatch.setattr(notices, "new_answer", lambda thread: 1 / 0)  # the worker fails on the first notice
+    services.reply(actor=staff, thread_id=thread.pk, body="Svar en")
+    run_tasks()
+    monkeypatch.undo()
+    Thread.objects.filter(pk=thread.pk).update(notice_due_since=timezone.now() - datetime.timedelta(hours=1))
+    services.reply(actor=staff, thread_id=thread.pk, body="Svar to")
+    run_tasks()
+    assert len(backends.sms_outbox) == 1
+
+
+def test_a_staff_reply_reusing_another_threads_form_id_is_refused_not_a_500(logged_in):
+    new_message(logged_in, subject="En")
+    new_message(logged_in, subject="To")
+    first, second = Thread.objects.order_by("pk")
+    staff = staff_actor()
+    used = services.reply(actor=staff, thread_id=first.pk, body="Svar", submit_id=str(uuid.uuid4()))
+    with pytest.raises(MessagingError) as refused:
+        services.reply(actor=staff, thread_id=second.pk, body="Svar", submit_id=str(used.submit_id))
+    assert refused.value.code == "submit_reused"
+
+
+def test_a_patient_off_the_list_is_still_told_of_their_own_matters(family, kari_account):
+    """recipients_for keeps telling a patient whose time on the list has ended (an appointment the clinic cancels);
+    only a child's own user is held to what a guardian may see (found in review)."""
+    kari = family["kari"]
+    kari.on_list_to = timezone.localdate()
+    kari.save()
+    assert [recipient.user for recipient in recipients_for(kari)] == [kari_account]
+    assert [recipient.user for recipient in recipients_for(kari, capability=Capability.MESSAGES)] == [kari_account]

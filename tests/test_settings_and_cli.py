@@ -68,8 +68,9 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path, secret)
         ("k1:c2hvcnQ=", "the entry 'k1' is not"),
         ("k1:" + MESSAGE_KEYS[3:] + ",k1:" + MESSAGE_KEYS[3:], "each id unique"),
         ("bad id:" + MESSAGE_KEYS[3:], "the entry 'bad id' is not"),
+        ("k1:" + MESSAGE_KEYS[3:] + ",K1:" + MESSAGE_KEYS[3:], "each id unique"),
     ],
-    ids=["unset", "demo key", "short key", "repeated id", "bad id"],
+    ids=["unset", "demo key", "short key", "repeated id", "bad id", "id repeated in another case"],
 )
 def test_production_refuses_to_start_without_a_real_message_key(tmp_path, keys, expected):
     env = {**PRODUCTION_ENV, "EPORTAL_DATA_DIR": str(tmp_path)}

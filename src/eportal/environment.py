@@ -80,7 +80,7 @@ def env_hours_range(name: str, default: tuple[int, int]) -> tuple[int, int]:
 
 def env_key_ring(name: str, default: str = "") -> list[tuple[str, str]]:
     """Encryption keys `id:key,id:key` (first the one that encrypts): each id 1-16 letters, digits, - or _,
-    unique; each key 32 bytes in URL-safe base64 (a Fernet key)."""
+    unique in any case; each key 32 bytes in URL-safe base64 (a Fernet key)."""
     ring = []
     for item in env_list(name, default):
         key_id, _sep, key = item.partition(":")
@@ -89,7 +89,9 @@ def env_key_ring(name: str, default: str = "") -> list[tuple[str, str]]:
             raw = base64.urlsafe_b64decode(key.encode("ascii")) if key else b""
         except (ValueError, binascii.Error):
             raw = b""
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) or len(raw) != 32 or key_id in dict(ring):
+        # Ids unique whatever their case: SQLite compares a value's key id prefix without case.
+        taken = {known.lower() for known, _key in ring}
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) or len(raw) != 32 or key_id.lower() in taken:
             raise ImproperlyConfigured(
                 f"{name} must be id:key pairs separated by commas, each id unique (letters, digits, - or _), each "
                 "key 32 bytes in URL-safe base64 (`eportal new-message-key` prints one); the entry "

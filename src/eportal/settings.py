@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "eportal.web.actor.ActorMiddleware",
     "eportal.web.errors.UserErrorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "eportal.web.limits.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "eportal.urls"
@@ -205,6 +206,8 @@ EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES = env_int("EPORTAL_MESSAGE_NOTICE_DELAY_MIN
 EPORTAL_ATTACHMENT_MAX_COUNT = env_int("EPORTAL_ATTACHMENT_MAX_COUNT", 3, minimum=0, maximum=10)
 EPORTAL_ATTACHMENT_MAX_BYTES = env_int("EPORTAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 EPORTAL_ATTACHMENT_MAX_PIXELS = env_int("EPORTAL_ATTACHMENT_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# The largest request body the portal reads: a message with every file at its limit, and room for the text.
+EPORTAL_MAX_REQUEST_BYTES = EPORTAL_ATTACHMENT_MAX_COUNT * EPORTAL_ATTACHMENT_MAX_BYTES + 1024 * 1024
 # Keys that encrypt message texts and attachments at rest: `id:key,id:key`, each key a Fernet key
 # (`eportal new-message-key` prints one). The first encrypts; all decrypt; `eportal rotate-keys` re-encrypts
 # everything under the first. Only the demo and the tests have a built-in key, which must never be used.
@@ -346,5 +349,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": EPORTAL_LOG_LEVEL},
     # django-axes would log the username, which for patients is the fødselsnummer.
-    "loggers": {"axes": {"level": "ERROR"}},
+    # pypdf reports what it repairs in a damaged attachment as warnings: noise, never the portal's concern.
+    "loggers": {"axes": {"level": "ERROR"}, "pypdf": {"level": "ERROR"}},
 }

@@ -25,6 +25,13 @@ class PractitionerAdmin(admin.ModelAdmin):
     list_filter = ("role", "has_patient_list", "active")
     search_fields = ("first_name", "last_name", "hpr_number")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Linking a staff login to a practitioner opens their message inbox to it: only for those who read every
+        inbox anyway (the clinic's administrator), not for everyone who may edit practitioners."""
+        if request.user.has_perm("messaging.read_all_inboxes"):
+            return super().get_readonly_fields(request, obj)
+        return (*super().get_readonly_fields(request, obj), "user")
+
 
 class GuardianshipInline(admin.TabularInline):
     model = Guardianship

@@ -67,6 +67,7 @@ class Practitioner(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="practitioner",
+        limit_choices_to={"is_staff": True},  # a patient's user (named by their fødselsnummer) is never offered
         help_text=_("The practitioner's staff login, which reads and answers their message inbox."),
     )
 

@@ -90,8 +90,10 @@ class NewMessageForm(_TextForm):
     )
     body = _body_field(_("Message"))
     attachments = _attachments_field()
+    # Whom the form was opened for (the page writes it): a person chosen meanwhile in another tab is noticed.
+    for_patient = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
-    field_order = ["kind", "subject", "body", "attachments", "submit_id"]
+    field_order = ["kind", "subject", "body", "attachments", "submit_id", "for_patient"]
 
     def clean_subject(self):
         return _checked(self.cleaned_data["subject"], SUBJECT_MAX_CHARS, _("Write a subject."))

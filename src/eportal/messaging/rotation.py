@@ -8,6 +8,8 @@ import dataclasses
 import logging
 
 from django.db import transaction
+from django.db.models import Count, Value
+from django.db.models.functions import StrIndex, Substr
 
 from .crypto import Undecryptable, current_key_id, reseal
 from .models import Attachment, Message, Thread
@@ -63,10 +65,11 @@ def rotate_keys(*, batch_scale: float = 1.0, progress=None) -> RotationResult:
 
 
 def counts_by_key() -> dict[str, int]:
-    """How many sealed values each key id holds, for the command's report."""
+    """How many sealed values each key id holds, for the command's report: counted by the database, which
+    sends back only the key ids (never the values, some of which are megabytes of attachment)."""
     counts: dict[str, int] = {}
     for model, field, _batch in SEALED_FIELDS:
-        for sealed in model.objects.values_list(field, flat=True).iterator():
-            key_id = sealed.partition(":")[0]
-            counts[key_id] = counts.get(key_id, 0) + 1
+        key_id = Substr(field, 1, StrIndex(field, Value(":")) - 1)
+        for row in model.objects.annotate(key_id=key_id).values("key_id").annotate(count=Count("pk")).order_by():
+            counts[row["key_id"]] = counts.get(row["key_id"], 0) + row["count"]
     return counts

@@ -22,7 +22,7 @@ from eportal.clinic.models import Practitioner, Proxy
 from eportal.clinic.selectors import listed_patient
 from eportal.clinic.working_days import add_working_days
 from eportal.core.actor import Actor
-from eportal.representation.policy import Capability, Grant, Relation
+from eportal.representation.policy import AccessRefused, Capability, Grant, Relation
 
 from .attachments import CleanAttachment, check_count, clean_upload
 from .errors import MessagingError
@@ -31,6 +31,8 @@ from .models import Attachment, Message, Thread
 from .tasks import tell_of_answers_task
 
 SUBJECT_MAX_CHARS = 100
+# How long after its time a notice job may still be waiting for a worker before an answer queues another.
+NOTICE_GRACE = datetime.timedelta(minutes=30)
 # Invisible direction overrides could make a text read differently from what it says: removed.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
@@ -114,9 +116,20 @@ def _parse_submit_id(submit_id) -> uuid.UUID | None:
         return None
 
 
-def start_thread(*, grant: Grant, kind: str, subject: str, body: str, uploads=(), submit_id=None) -> Message:
-    """A new thread from the patient's side, in the inbox its kind goes to (reception's now)."""
+def start_thread(
+    *, grant: Grant, kind: str, subject: str, body: str, uploads=(), submit_id=None, for_patient_id=None
+) -> Message:
+    """A new thread from the patient's side, in the inbox its kind goes to (reception's now). `for_patient_id`:
+    the person the form was opened for, if the form says; another than the grant's is refused."""
     grant.require(Capability.MESSAGES)
+    if for_patient_id is not None and for_patient_id != grant.patient.pk:
+        raise MessagingError(
+            _(
+                "You chose another person to act on behalf of after you began writing. Check whom the message "
+                "is about, and send it again."
+            ),
+            code="other_person",
+        )
     if kind not in Thread.Kind.values:
         raise MessagingError(_("Choose what the message is about."), code="kind")
     subject = clean_text(subject, limit=SUBJECT_MAX_CHARS, empty_message=_("Write a subject."))
@@ -232,8 +245,12 @@ def _changing(actor: Actor, thread_id):
     """The thread, checked first outside any transaction (so that a refusal's audit entry stays), then locked
     for the change in one transaction."""
     staff_thread(actor, thread_id)
-    with transaction.atomic():
-        yield staff_thread(actor, thread_id, for_update=True)
+    try:
+        with transaction.atomic():
+            yield staff_thread(actor, thread_id, for_update=True)
+    except AccessRefused:
+        staff_thread(actor, thread_id)  # moved away meanwhile: its refusal audited outside the rolled-back work
+        raise
 
 
 def reply(*, actor: Actor, thread_id: int, body: str, submit_id=None, close: bool = False) -> Message:
@@ -242,7 +259,9 @@ def reply(*, actor: Actor, thread_id: int, body: str, submit_id=None, close: boo
     body = _body(body)
     submit_id = _parse_submit_id(submit_id)
     with _changing(actor, thread_id) as thread:
-        if submit_id is not None and (earlier := Message.objects.filter(submit_id=submit_id, thread=thread).first()):
+        if submit_id is not None and (earlier := Message.objects.filter(submit_id=submit_id).first()):
+            if earlier.thread_id != thread.pk:
+                raise MessagingError(_("The form was already used. Write the message again."), code="submit_reused")
             return earlier
         message = _add(
             thread,
@@ -256,9 +275,11 @@ def reply(*, actor: Actor, thread_id: int, body: str, submit_id=None, close: boo
         thread.waiting_since = None
         if close:
             thread.closed_at = message.created_at
-        if thread.notice_due_since is None:
+        delay = datetime.timedelta(minutes=settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES)
+        # A notice already due is not queued again, unless its job should long have run (it failed, or its
+        # worker died): then this answer queues a new one, so one lost job never silences the thread.
+        if thread.notice_due_since is None or thread.notice_due_since < message.created_at - delay - NOTICE_GRACE:
             thread.notice_due_since = message.created_at
-            delay = datetime.timedelta(minutes=settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES)
             tell_of_answers_task.using(run_after=message.created_at + delay).enqueue(thread_id=thread.pk)
         thread.save(update_fields=["last_message_at", "waiting_since", "closed_at", "notice_due_since"])
         _audit("message_answered", thread, actor=actor, role="staff", message=message.pk)

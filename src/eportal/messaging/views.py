@@ -22,26 +22,6 @@ def _grant(request):
     return grant(request.actor, Capability.MESSAGES)
 
 
-def upload_limit() -> int:
-    """The largest request a message form may send: every file at its limit, and room for the text."""
-    return settings.EPORTAL_ATTACHMENT_MAX_COUNT * settings.EPORTAL_ATTACHMENT_MAX_BYTES + 1024 * 1024
-
-
-def _oversized(request) -> MessagingError | None:
-    """A request too large for any allowed message is refused before Django reads its files."""
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if request.method == "POST" and (not length.isdigit() or int(length) > upload_limit()):
-        return MessagingError(
-            _("The files are too large together. Send at most %(count)d files of %(megabytes)d MB each.")
-            % {
-                "count": settings.EPORTAL_ATTACHMENT_MAX_COUNT,
-                "megabytes": settings.EPORTAL_ATTACHMENT_MAX_BYTES // (1024 * 1024),
-            },
-            code="too_large",
-        )
-    return None
-
-
 def _int_page(request) -> int:
     page = request.GET.get("side", "1")
     return int(page) if page.isdigit() and len(page) < 6 else 1
@@ -55,9 +35,9 @@ def threads(request):
 
 def _posted(request, form_class, send):
     """The form (bound to what was posted), and either the thread page to go to after `send(cleaned_data)`
-    sent the message, or the refusal to show."""
-    error = _oversized(request)
-    posted = request.method == "POST" and error is None
+    sent the message, or the refusal to show. (A body too large for any message never gets here:
+    web.limits refuses it unread.)"""
+    posted = request.method == "POST"
     form = form_class(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
         try:
@@ -66,7 +46,7 @@ def _posted(request, form_class, send):
             return form, exc, None
         messages.success(request, _("The message is sent."))
         return form, None, redirect("messaging:thread", thread_id=message.thread_id)
-    return form, error, None
+    return form, None, None
 
 
 @sensitive_post_parameters("subject", "body")
@@ -78,7 +58,7 @@ def new_message(request):
         NewMessageForm,
         lambda data: services.start_thread(
             grant=granted, kind=data["kind"], subject=data["subject"], body=data["body"],
-            uploads=data["attachments"], submit_id=data["submit_id"],
+            uploads=data["attachments"], submit_id=data["submit_id"], for_patient_id=data["for_patient"],
         ),
     )  # fmt: skip
     if sent:
@@ -88,6 +68,7 @@ def new_message(request):
         "error": error,
         "answer_by": services.answer_by(),
         "working_days": settings.EPORTAL_MESSAGE_ANSWER_WORKING_DAYS,
+        "for_patient": granted.patient.pk,
     }
     return form_page(request, "messaging/new_message.html", context)
 

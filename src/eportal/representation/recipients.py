@@ -33,8 +33,9 @@ def recipients_for(
     own = account_of(patient.national_id, active=True)
     if own is not None:
         # A child's own user under 16 may be the guardian's (the seed's way): told only what a guardian may see.
+        # Anyone else is told of their own matters, also once off the list (an appointment the clinic cancels).
         decision = decide_for_number(own.national_id, patient, day=day, high=False)
-        if decision.allows(capability):
+        if decision.relation != Relation.CHILD_ACCOUNT or decision.allows(capability):
             for_name = patient.first_name if decision.relation == Relation.CHILD_ACCOUNT else ""
             found.append(Recipient(own, sms_mobile(own, patient, day=day), own.email, for_name))
     guardians = {row.guardian_national_id: row.guardian_mobile for row in Guardianship.objects.filter(child=patient)}

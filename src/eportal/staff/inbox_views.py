@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from eportal.audit.services import record_event, record_events_for
@@ -50,6 +51,7 @@ def messages_home(request):
     return render(request, "staff/inbox.html", {"inbox": None, "tabs": []})
 
 
+@sensitive_post_parameters("q")
 @staff_required(READS_MESSAGES)
 def inbox(request, inbox_key):
     chosen = inbox_by_key(request.user, inbox_key)  # AccessRefused (404) for an inbox the user does not read
@@ -79,6 +81,7 @@ def inbox(request, inbox_key):
     return form_page(request, "staff/inbox.html", context)
 
 
+@sensitive_post_parameters("body")
 @staff_required(READS_MESSAGES)
 def thread(request, thread_id):
     """A conversation: shown (and audited, and the patient's messages marked read), answered, a template put in

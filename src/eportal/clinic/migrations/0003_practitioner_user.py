@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='practitioner',
             name='user',
-            field=models.OneToOneField(blank=True, help_text="The practitioner's staff login, which reads and answers their message inbox.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='practitioner', to=settings.AUTH_USER_MODEL, verbose_name='staff user'),
+            field=models.OneToOneField(blank=True, help_text="The practitioner's staff login, which reads and answers their message inbox.", limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='practitioner', to=settings.AUTH_USER_MODEL, verbose_name='staff user'),
         ),
     ]

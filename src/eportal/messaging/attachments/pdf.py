@@ -1,15 +1,19 @@
 """PDFs refused when they carry active content (scripts, launch actions, embedded files, active forms) or
-cannot be checked (encrypted, undecodable filters); a byte scanner that also looks inside compressed object
-streams, not a parser."""
+cannot be checked (encrypted, undecodable filters). Two looks: a byte scanner (names in any spelling, inside
+compressed object streams, with a budget that refuses compression bombs), then a real parser (pypdf) that
+resolves every object after every filter and predictor, as a PDF reader would."""
 
 import base64
+import io
 import itertools
 import re
 import zlib
 from collections.abc import Iterable, Iterator
 
+import pypdf
 from django.conf import settings
 from django.utils.translation import gettext as _
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .common import AttachmentRefused, uncheckable
 
@@ -91,6 +95,44 @@ def check_pdf(data: bytes, shown: str) -> None:
         for decoded, pieces in _decodings(data, view, start, budget):
             _scan_object_stream(_unwrapped(pieces, decoded, budget), names)
     _refuse_names(names, shown)
+    _refuse_names(_parsed_names(data, shown), shown)
+
+
+def _parsed_names(data: bytes, shown: str) -> set[bytes]:
+    """Every name in every object as pypdf reads them: objects in object streams too, after filter chains
+    and predictors the byte scanner does not undo (Flate then ASCIIHex, PNG predictors). A file the parser
+    cannot read is refused."""
+    names: set[bytes] = set()
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return {b"Encrypt"}
+        numbers = {(number, generation) for generation, rows in reader.xref.items() for number in rows}
+        numbers |= {(number, 0) for number in reader.xref_objStm}
+        for number, generation in sorted(numbers):
+            _walk(reader.get_object(IndirectObject(number, generation, reader)), names)
+    except AttachmentRefused:
+        raise
+    except Exception:  # noqa: BLE001 - whatever a hostile file makes the parser raise is a refusal, never a 500
+        raise AttachmentRefused(
+            _("The PDF «%(name)s» could not be read. It may be damaged or incomplete.") % {"name": shown}
+        ) from None
+    return names
+
+
+def _walk(value, names: set[bytes]) -> None:
+    """The names of a parsed object: its dictionaries' keys and name values, in nested dictionaries and arrays
+    (not through references: every indirect object is visited on its own)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, DictionaryObject):  # a stream's dictionary too
+            names.update(key[1:].encode("latin-1", "replace") for key in item)
+            stack.extend(v for v in item.values() if not isinstance(v, IndirectObject))
+        elif isinstance(item, ArrayObject):
+            stack.extend(v for v in item if not isinstance(v, IndirectObject))
+        elif isinstance(item, NameObject):
+            names.add(item[1:].encode("latin-1", "replace"))
 
 
 def _refuse_names(names: set[bytes], shown: str) -> None:
