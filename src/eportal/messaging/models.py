@@ -109,7 +109,13 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["thread", "created_at"])]
+        indexes = [
+            models.Index(fields=["thread", "created_at"]),
+            # The staff's count of new messages reads only these: the few the clinic has not read.
+            models.Index(
+                fields=["thread"], condition=Q(read_by_clinic_at__isnull=True), name="message_unread_by_clinic"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_author_role_display()} {self.created_at:%Y-%m-%d %H:%M}"
