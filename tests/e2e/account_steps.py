@@ -7,9 +7,10 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
+from eportal.demo.clinic import STAFF_PASSWORD
 from tests import factories
 from tests.accounts_fixtures import PASSWORD
-from tests.helpers import last_sms_code
+from tests.helpers import current_totp, last_sms_code
 
 from .browser import DESKTOP
 
@@ -96,3 +97,12 @@ def log_in(open_page, origin: str, patient, device: dict = DESKTOP, *, bypass_cs
     start_login(page, origin, patient)
     finish_login(page, patient)
     return page
+
+
+def staff_password_and_code(page: Page, staff) -> None:
+    """Username, password and the authenticator app's code on /personale/logg-inn/, then LOGG INN."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Innlogging for personalet")
+    page.get_by_label("Brukernavn", exact=True).fill(staff.username)
+    page.get_by_label("Passord", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_label("Kode fra autentiseringsappen", exact=True).fill(current_totp(staff))
+    page.get_by_role("button", name="LOGG INN", exact=True).click()

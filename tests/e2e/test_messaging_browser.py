@@ -25,9 +25,9 @@ from eportal.notifications import backends
 from eportal.representation.policy import Capability
 from tests import factories
 from tests.factories import grant_for
-from tests.helpers import current_totp, run_tasks
+from tests.helpers import run_tasks
 
-from .account_steps import h1, log_in, main
+from .account_steps import h1, log_in, main, staff_password_and_code
 from .booking_steps import shown_date
 from .browser import DESKTOP, SCREENS, PageChecks, focused_html, tab_to
 
@@ -139,11 +139,7 @@ def staff_nav(page: Page):
 def staff_log_in(page: Page, staff) -> None:
     """Username, password and the authenticator app's code on /personale/logg-inn/. A receptionist who reads
     messages and not the day list lands where she works: reception's inbox."""
-    expect(h1(page)).to_have_text("Innlogging for personalet")
-    page.get_by_label("Brukernavn", exact=True).fill(staff.username)
-    page.get_by_label("Passord", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_label("Kode fra autentiseringsappen", exact=True).fill(current_totp(staff))
-    page.get_by_role("button", name="LOGG INN", exact=True).click()
+    staff_password_and_code(page, staff)
     expect(page).to_have_url(re.compile(r"/personale/meldinger/resepsjon/$"))
     expect(h1(page)).to_have_text("Innboks: Resepsjonen")
     expect(staff_nav(page).get_by_role("link", name="Dagsliste")).to_have_count(0)  # not hers to open

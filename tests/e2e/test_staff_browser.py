@@ -18,9 +18,8 @@ from eportal.booking.services.appointments import book_slot
 from eportal.demo.clinic import STAFF_PASSWORD
 from tests import factories
 from tests.factories import grant_for
-from tests.helpers import current_totp
 
-from .account_steps import h1, listed_patient, main
+from .account_steps import h1, listed_patient, main, staff_password_and_code
 from .booking_steps import shown_date
 from .browser import SCREENS, PageChecks
 
@@ -59,11 +58,7 @@ def staff(transactional_db):
 
 def staff_log_in(page: Page, staff) -> None:
     """Username, password and the authenticator app's code on /personale/logg-inn/; ends on the day list."""
-    expect(h1(page)).to_have_text("Innlogging for personalet")
-    page.get_by_label("Brukernavn", exact=True).fill(staff.username)
-    page.get_by_label("Passord", exact=True).fill(STAFF_PASSWORD)
-    page.get_by_label("Kode fra autentiseringsappen", exact=True).fill(current_totp(staff))
-    page.get_by_role("button", name="LOGG INN", exact=True).click()
+    staff_password_and_code(page, staff)
     expect(page).to_have_url(re.compile(r"/personale/dagsliste/$"))
     expect(h1(page)).to_contain_text("Dagsliste")
 
