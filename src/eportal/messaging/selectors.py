@@ -12,7 +12,6 @@ from .models import Attachment, Message, Thread
 PAGE_SIZE = 25
 
 PATIENT_SIDE = [Message.Role.PATIENT, Message.Role.GUARDIAN, Message.Role.PROXY]
-_FROM_PATIENT_SIDE = Q(messages__author_role__in=PATIENT_SIDE)
 
 
 def threads_for_patient(grant: Grant, *, page: int = 1):
@@ -52,7 +51,10 @@ def attachment_for_staff(user, public_id) -> Attachment | None:
 
 def inbox_threads(inbox: Inbox, *, query: str = "", waiting_only: bool = True, page: int = 1):
     """A staff inbox: waiting threads oldest first (or all, newest first), each with its count of messages the
-    clinic has not read; searched by the patient's name or fødselsnummer. A page of PAGE_SIZE."""
+    clinic has not read; searched by the patient's name or fødselsnummer. A page of PAGE_SIZE.
+
+    The page is cut from the threads alone (an index walk however many wait), and only its threads' unread
+    messages are counted: three queries, whether 30 or 30,000 threads wait."""
     threads = Thread.objects.filter(practitioner=inbox.practitioner).select_related("patient", "assigned_to")
     query = " ".join(query.split())
     if query.isdigit():
@@ -64,10 +66,19 @@ def inbox_threads(inbox: Inbox, *, query: str = "", waiting_only: bool = True, p
         threads = threads.filter(waiting_since__isnull=False).order_by("waiting_since", "id")
     else:
         threads = threads.order_by("-last_message_at", "-id")
-    threads = threads.annotate(
-        unread=Count("messages", filter=_FROM_PATIENT_SIDE & Q(messages__read_by_clinic_at__isnull=True))
+    found = Paginator(threads, PAGE_SIZE).get_page(page)
+    shown = list(found.object_list)
+    unread = dict(
+        Message.objects.filter(thread__in=shown, read_by_clinic_at__isnull=True, author_role__in=PATIENT_SIDE)
+        .values("thread")
+        .annotate(count=Count("id"))
+        .values_list("thread", "count")
+        .order_by()
     )
-    return Paginator(threads, PAGE_SIZE).get_page(page)
+    for thread in shown:
+        thread.unread = unread.get(thread.pk, 0)
+    found.object_list = shown
+    return found
 
 
 def waiting_counts(user) -> dict[str, int]:
