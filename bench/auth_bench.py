@@ -26,6 +26,7 @@ is stopped or removed at the end, also on errors and Ctrl+C.
 """
 
 import argparse
+import base64
 import contextlib
 import json
 import math
@@ -536,6 +537,8 @@ def workspace(name: str, scale: int, options):
             ),
             "DJANGO_SETTINGS_MODULE": "benchsite.settings",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            # Production settings refuse to start without a message key (texts are encrypted at rest).
+            "EPORTAL_MESSAGE_KEYS": f"bench:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}",
             "EPORTAL_DATA_DIR": str(workdir),
             "EPORTAL_BENCH_SMS_DIR": str(workdir / "sms"),
             "EPORTAL_LOG_LEVEL": "WARNING",

@@ -19,8 +19,8 @@ Changed, and why:
   * only if EPORTAL_BENCH_PG_SETTINGS is set (`--pg-setting NAME=VALUE`, a deployment experiment):
     those PostgreSQL settings on the app's connections, e.g. max_parallel_workers_per_gather=0.
 
-The orchestrator sets SECRET_KEY (random per run), EPORTAL_DATA_DIR or DATABASE_URL and
-EPORTAL_BENCH_SMS_DIR; it runs this module in the setup process and in every gunicorn worker.
+The orchestrator sets SECRET_KEY and EPORTAL_MESSAGE_KEYS (both random per run), EPORTAL_DATA_DIR or
+DATABASE_URL and EPORTAL_BENCH_SMS_DIR; it runs this module in the setup process and in every gunicorn worker.
 """
 
 import os
