@@ -63,6 +63,12 @@ class Thread(models.Model):
         indexes = [
             models.Index(fields=["patient", "-last_message_at"]),
             models.Index(fields=["practitioner", "waiting_since"]),
+            # Reception's queue: PostgreSQL does not use the index above for `practitioner IS NULL` in order.
+            models.Index(
+                fields=["waiting_since", "id"],
+                condition=Q(practitioner__isnull=True, waiting_since__isnull=False),
+                name="thread_reception_waiting",
+            ),
             models.Index(fields=["practitioner", "-last_message_at"]),
         ]
 
@@ -111,9 +117,12 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["thread", "created_at"]),
-            # The staff's count of new messages reads only these: the few the clinic has not read.
+            # The staff's count of new messages reads only these: the patient side's that the clinic has not read
+            # (the clinic's own messages are never "read by the clinic", so they are left out by the condition).
             models.Index(
-                fields=["thread"], condition=Q(read_by_clinic_at__isnull=True), name="message_unread_by_clinic"
+                fields=["thread"],
+                condition=Q(read_by_clinic_at__isnull=True, author_role__in=["patient", "guardian", "proxy"]),
+                name="message_unread_by_clinic",
             ),
         ]
 
