@@ -31,6 +31,11 @@ class Inbox:
         return self.practitioner is None
 
 
+def key_of(practitioner_id: int | None) -> str:
+    """The address of the inbox a thread with this practitioner (None: reception's) lies in."""
+    return str(practitioner_id) if practitioner_id else RECEPTION
+
+
 def _reads_all(user) -> bool:
     return user.has_perm("messaging.read_all_inboxes")
 
@@ -50,13 +55,13 @@ def inboxes_for(user) -> list[Inbox]:
     practitioners = Practitioner.objects.filter(active=True)
     if not _reads_all(user):
         practitioners = practitioners.filter(user=user)
-    found += [Inbox(str(practitioner.pk), practitioner) for practitioner in practitioners]
+    found += [Inbox(key_of(practitioner.pk), practitioner) for practitioner in practitioners]
     return found
 
 
-def inbox_by_key(user, key: str) -> Inbox:
-    """One of the staff member's inboxes, or AccessRefused (not_found)."""
-    for inbox in inboxes_for(user):
+def inbox_by_key(inboxes: list[Inbox], key: str) -> Inbox:
+    """The inbox with this key among the staff member's (inboxes_for), or AccessRefused (not_found)."""
+    for inbox in inboxes:
         if inbox.key == key:
             return inbox
     raise AccessRefused(_not_found_text(), code="not_found")

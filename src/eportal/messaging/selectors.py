@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q
 
 from eportal.representation.policy import Capability, Grant
 
-from .inboxes import RECEPTION, Inbox, readable
+from .inboxes import Inbox, key_of, readable
 from .models import Attachment, Message, Thread
 
 PAGE_SIZE = 25
@@ -14,8 +14,9 @@ PAGE_SIZE = 25
 PATIENT_SIDE = [Message.Role.PATIENT, Message.Role.GUARDIAN, Message.Role.PROXY]
 
 
-def threads_for_patient(grant: Grant, *, page: int = 1):
-    """The patient's threads, newest first, each with how many of the clinic's messages are unread: a page."""
+def threads_for_patient(grant: Grant, *, page=1):
+    """The patient's threads, newest first, each with how many of the clinic's messages are unread: a page
+    (Paginator.get_page: a number that is no page gives the first or the last)."""
     grant.require(Capability.MESSAGES)
     threads = (
         Thread.objects.filter(patient=grant.patient)
@@ -95,4 +96,4 @@ def waiting_counts(user) -> dict[str, int]:
         .annotate(count=Count("thread_id", distinct=True))
         .order_by()
     )
-    return {str(row["thread__practitioner_id"] or RECEPTION): row["count"] for row in rows}
+    return {key_of(row["thread__practitioner_id"]): row["count"] for row in rows}

@@ -23,7 +23,7 @@ from eportal.identity.national_id import masked
 from eportal.messaging import selectors, services
 from eportal.messaging.errors import MessagingError
 from eportal.messaging.forms import StaffReplyForm
-from eportal.messaging.inboxes import RECEPTION, inbox_by_key, inboxes_for
+from eportal.messaging.inboxes import inbox_by_key, inboxes_for, key_of
 from eportal.messaging.views import attachment_response
 from eportal.web.decorators import staff_required
 from eportal.web.pages import form_page
@@ -31,10 +31,6 @@ from eportal.web.pages import form_page
 from .forms import AssignForm, ForwardForm, InboxSearchForm, ReplyTemplateForm
 
 READS_MESSAGES = "messaging.view_thread"
-
-
-def _inbox_key(thread) -> str:
-    return str(thread.practitioner_id) if thread.practitioner_id else RECEPTION
 
 
 def _inbox_name(practitioner) -> str:
@@ -54,7 +50,8 @@ def messages_home(request):
 @sensitive_post_parameters("q")
 @staff_required(READS_MESSAGES)
 def inbox(request, inbox_key):
-    chosen = inbox_by_key(request.user, inbox_key)  # AccessRefused (404) for an inbox the user does not read
+    inboxes = inboxes_for(request.user)
+    chosen = inbox_by_key(inboxes, inbox_key)  # AccessRefused (404) for an inbox the user does not read
     form = InboxSearchForm(request.POST if request.method == "POST" else request.GET)
     page = selectors.inbox_threads(chosen, query=form.query(), waiting_only=form.waiting_only(), page=form.page())
     threads = list(page.object_list)
@@ -66,7 +63,7 @@ def inbox(request, inbox_key):
         details={"inbox": chosen.key},
     )
     counts = selectors.waiting_counts(request.user)
-    tabs = [(tab, _inbox_name(tab.practitioner), counts.get(tab.key, 0)) for tab in inboxes_for(request.user)]
+    tabs = [(tab, _inbox_name(tab.practitioner), counts.get(tab.key, 0)) for tab in inboxes]
     context = {
         "inbox": chosen,
         "inbox_name": _inbox_name(chosen.practitioner),
@@ -110,7 +107,7 @@ def thread(request, thread_id):
                 return redirect("staff:thread", thread_id=thread_id)
     found = services.open_for_staff(actor=request.actor, thread_id=thread_id)
     readable_keys = {inbox.key for inbox in inboxes_for(request.user)}
-    key = _inbox_key(found)
+    key = key_of(found.practitioner_id)
     context = {
         "thread": found,
         "patient_masked_id": masked(found.patient.national_id),
