@@ -13,8 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from eportal.clinic.selectors import get_clinic
-from eportal.notifications.services import queue_email, queue_sms
-from eportal.representation.recipients import recipients_for
+from eportal.representation.recipients import tell_about
 
 
 def when(appointment) -> str:
@@ -30,14 +29,7 @@ def deadline_rule() -> str:
 
 
 def _tell(appointment, subject: str, own: str, for_other: str, values: dict, *, always_sms: bool = False) -> None:
-    """Tell everyone recipients_for names: `own` to the patient, `for_other` (with %(name)s, the patient's
-    first name) to someone acting for them."""
-    for recipient in recipients_for(appointment.patient):
-        text = (for_other if recipient.for_name else own) % {**values, "name": recipient.for_name}
-        if recipient.user.notify_by_email and recipient.email:
-            queue_email(to=recipient.email, subject=subject, body=text)
-        if (recipient.user.notify_by_sms or always_sms) and recipient.mobile:
-            queue_sms(to=recipient.mobile, text=text, user=recipient.user)
+    tell_about(appointment.patient, subject=subject, own=own, for_other=for_other, values=values, always_sms=always_sms)
 
 
 def booked(appointment) -> None:

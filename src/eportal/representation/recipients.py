@@ -11,6 +11,7 @@ from django.utils import timezone
 from eportal.accounts.models import User
 from eportal.accounts.selectors import account_of, sms_mobile
 from eportal.clinic.models import Guardianship, ListPatient, Proxy
+from eportal.notifications.services import queue_email, queue_sms
 
 from .policy import Capability, Relation, decide_for_number
 
@@ -46,6 +47,27 @@ def recipients_for(
             mobile = guardians.get(user.national_id) or _own_mobile(user, day)
             found.append(Recipient(user, mobile, user.email, patient.first_name))
     return _one_per_channel(found)
+
+
+def tell_about(
+    patient: ListPatient,
+    *,
+    subject: str,
+    own: str,
+    for_other: str,
+    values: dict,
+    capability: str = Capability.APPOINTMENTS,
+    always_sms: bool = False,
+) -> None:
+    """Queue a notice (in the caller's transaction) to everyone recipients_for names, by the channels each chose
+    (`always_sms`: by SMS whatever they chose): `own` to the patient, `for_other` (with %(name)s, the patient's
+    first name) to someone acting for them."""
+    for recipient in recipients_for(patient, capability=capability):
+        text = (for_other if recipient.for_name else own) % {**values, "name": recipient.for_name}
+        if recipient.user.notify_by_email and recipient.email:
+            queue_email(to=recipient.email, subject=subject, body=text)
+        if (recipient.user.notify_by_sms or always_sms) and recipient.mobile:
+            queue_sms(to=recipient.mobile, text=text, user=recipient.user)
 
 
 def _own_mobile(user: User, day: datetime.date) -> str:
