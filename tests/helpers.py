@@ -4,8 +4,10 @@ import re
 import threading
 from pathlib import Path
 
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +15,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 import eportal
+from eportal.accounts.models import User
 from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.notifications import backends
 
@@ -108,3 +111,17 @@ def url_routes(resolver=None, prefix=""):
             yield from url_routes(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern)
+
+
+def make_staff(username, *permissions, **fields) -> User:
+    user = User.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True, **fields)
+    TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)
+    for codename in permissions:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    staff_login(client, user)
+    return client

@@ -12,7 +12,9 @@ from django.core.cache import cache
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from eportal.core.actor import HIGH
 from eportal.demo import oidc_provider as demo_provider  # the name oidc_provider is the fixture below
+from eportal.notifications import backends
 
 
 class Forger:
@@ -75,6 +77,16 @@ def bankid(oidc_provider, settings):
     yield oidc_provider
     oidc_provider.transform, oidc_provider.delay = None, 0.0
     cache.clear()
+
+
+@pytest.fixture
+def bankid_kari(client, family, kari_account, bankid):
+    """Kari logged in with BankID: a session at the high level."""
+    response, _ = provider_login(client, family["kari"].national_id)
+    assert response.status_code == 302
+    assert client.session["eportal.auth"]["level"] == HIGH
+    backends.sms_outbox.clear()
+    return client
 
 
 def provider_answer(client, national_id, *, start="/logg-inn/bankid/", action=None):

@@ -69,16 +69,6 @@ def per_client(per, per_account):
 
 
 @pytest.fixture
-def bankid_kari(client, family, kari_account, bankid):
-    """Kari logged in with BankID: a session at the high level."""
-    response, _ = provider_login(client, family["kari"].national_id)
-    assert response.status_code == 302
-    assert client.session["eportal.auth"]["level"] == HIGH
-    backends.sms_outbox.clear()
-    return client
-
-
-@pytest.fixture
 def staff(db, django_user_model):
     user = django_user_model.objects.create_user("anne", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
     TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)

@@ -14,12 +14,10 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eportal.accounts.models import User
 from eportal.audit.models import AuditEvent
 from eportal.core.actor import system_actor
-from eportal.demo.clinic import STAFF_PASSWORD
 from eportal.identity.national_id import masked
 from eportal.messaging import services
 from eportal.messaging.errors import MessagingError
@@ -30,7 +28,7 @@ from eportal.staff.context_processors import new_messages
 from tests import factories
 from tests.accounts_fixtures import log_in, register_and_activate
 from tests.factories import grant_for
-from tests.helpers import ID_PATTERN, run_tasks, staff_login, url_routes
+from tests.helpers import ID_PATTERN, client_for, make_staff, run_tasks, staff_login, url_routes
 
 INBOXES = "/personale/meldinger/"
 RECEPTION = "/personale/meldinger/resepsjon/"
@@ -38,20 +36,6 @@ RECEPTION = "/personale/meldinger/resepsjon/"
 
 def thread_url(thread) -> str:
     return f"/personale/meldinger/samtale/{thread.pk}/"
-
-
-def make_staff(username, *permissions, **fields) -> User:
-    user = User.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True, **fields)
-    TOTPDevice.objects.create(user=user, name="telefon", confirmed=True)
-    for codename in permissions:
-        user.user_permissions.add(Permission.objects.get(codename=codename))
-    return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    staff_login(client, user)
-    return client
 
 
 def start(patient, subject="Spørsmål", body="Hei, jeg lurer på noe.", *, days_ago=0) -> Thread:

@@ -202,6 +202,24 @@ EPORTAL_WAITLIST_QUIET_HOURS = env_hours_range("EPORTAL_WAITLIST_QUIET_HOURS", (
 EPORTAL_MESSAGE_MAX_CHARS = env_int("EPORTAL_MESSAGE_MAX_CHARS", 5000, minimum=100, maximum=50000)
 EPORTAL_MESSAGE_ANSWER_WORKING_DAYS = env_int("EPORTAL_MESSAGE_ANSWER_WORKING_DAYS", 3, minimum=1, maximum=30)
 EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES = env_int("EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES", 5, minimum=0, maximum=120)
+# Prescription renewal: how many medicines one request may name.
+EPORTAL_RENEWAL_MAX_MEDICINES = env_int("EPORTAL_RENEWAL_MAX_MEDICINES", 10, minimum=1, maximum=30)
+# eKonsultasjon (docs/ekonsultasjon.md): the patient's egenandel, as the normaltariff sets it (it changes on
+# 1 July most years: set the current amounts). Daytime (takst 2ae) is the hours below on working days; every
+# other time, weekends and public holidays included, is evening (2aek). The fee is fixed when the GP closes it,
+# from when they answered, with the table and exemption it was sent with.
+EPORTAL_EKONSULTASJON_FEE_DAYTIME_NOK = env_nok("EPORTAL_EKONSULTASJON_FEE_DAYTIME_NOK", "183", maximum=9999)
+EPORTAL_EKONSULTASJON_FEE_EVENING_NOK = env_nok("EPORTAL_EKONSULTASJON_FEE_EVENING_NOK", "293", maximum=9999)
+EPORTAL_EKONSULTASJON_SPECIALIST_SUPPLEMENT_NOK = env_nok(
+    "EPORTAL_EKONSULTASJON_SPECIALIST_SUPPLEMENT_NOK", "61", maximum=9999
+)
+EPORTAL_EKONSULTASJON_INVOICE_FEE_NOK = env_nok("EPORTAL_EKONSULTASJON_INVOICE_FEE_NOK", "0", maximum=9999)
+EPORTAL_EKONSULTASJON_DAYTIME_HOURS = env_hours_range("EPORTAL_EKONSULTASJON_DAYTIME_HOURS", (8, 16))
+# Groups besides children under 16 and holders of frikort who pay nothing, as the clinic offers them
+# (messaging.fees.EXEMPT_GROUPS names those known): a comma-separated list of keys.
+EPORTAL_EKONSULTASJON_EXEMPT_GROUPS = env_list(
+    "EPORTAL_EKONSULTASJON_EXEMPT_GROUPS", "pregnancy,occupational_injury,infectious_disease"
+)
 # Attachments: photos (JPEG, PNG) and PDF, checked before anything is stored.
 EPORTAL_ATTACHMENT_MAX_COUNT = env_int("EPORTAL_ATTACHMENT_MAX_COUNT", 3, minimum=0, maximum=10)
 EPORTAL_ATTACHMENT_MAX_BYTES = env_int("EPORTAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -21,7 +21,7 @@ class ClinicAdmin(admin.ModelAdmin):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "hpr_number", "role", "has_patient_list", "active")
+    list_display = ("full_name", "hpr_number", "role", "has_patient_list", "specialist", "active")
     list_filter = ("role", "has_patient_list", "active")
     search_fields = ("first_name", "last_name", "hpr_number")
 

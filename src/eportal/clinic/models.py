@@ -58,6 +58,11 @@ class Practitioner(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.GP)
     has_patient_list = models.BooleanField(_("has a patient list"), default=False)
+    specialist = models.BooleanField(
+        _("specialist in general practice"),
+        default=False,
+        help_text=_("The patient pays the specialist supplement for an eKonsultasjon with this GP."),
+    )
     active = models.BooleanField(_("active"), default=True)
     # The practitioner's own staff login: it reads and answers their inbox.
     user = models.OneToOneField(

@@ -97,6 +97,23 @@ def demo_banner(base_url: str) -> str:
             "under «Meldinger»; the notice to Kari comes in the outbox after %(minutes)d minutes."
         )
         % {"user": RECEPTIONIST_USERNAME, "minutes": settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES},
+        "  "
+        + _(
+            "Prescription renewal: as Kari, «Reseptfornyelse» on Min side; %(gp)s answers it in her inbox with the "
+            "template «Resepten er sendt»."
+        )
+        % {"gp": GP_USERNAME},
+        "  "
+        + _(
+            "eKonsultasjon: as Kari, «eKonsultasjon» on Min side; logged in with password and SMS, «Nei, gå videre» "
+            "sends you to BankID (type Kari's fødselsnummer) and back to the form with the price."
+        ),
+        "  "
+        + _(
+            "Payments: as %(staff)s, «Betalinger» in the staff menu lists the month's closed eKonsultasjoner, with "
+            "CSV; %(gp)s closes one by ticking «Avslutt samtalen» with the answer."
+        )
+        % {"staff": STAFF_USERNAME, "gp": GP_USERNAME},
         "  " + _("Import a patient list (CSV from the journal system) into the demo:"),
         f"    EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal import-patients FIL.csv",
         "  " + _("Stop with Ctrl+C."),

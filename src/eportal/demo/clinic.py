@@ -55,6 +55,7 @@ CLINIC = {
     ),
 }
 
+SPECIALIST_HPR = "9100011"
 PRACTITIONERS = [
     ("Ingrid", "Haugen", "9100011", Practitioner.Role.GP),
     ("Lars", "Bakke", "9100022", Practitioner.Role.GP),
@@ -293,7 +294,14 @@ def seed_demo_clinic(*, today: datetime.date | None = None) -> dict[str, int]:
     for first, last, hpr, role in PRACTITIONERS:
         practitioner, _ = Practitioner.objects.update_or_create(
             hpr_number=hpr,
-            defaults={"first_name": first, "last_name": last, "role": role, "has_patient_list": role == "gp"},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "has_patient_list": role == "gp",
+                # Kari's GP is a specialist in general practice: the eKonsultasjon's price shows the supplement.
+                "specialist": hpr == SPECIALIST_HPR,
+            },
         )
         if role == Practitioner.Role.GP:
             gps.append(practitioner)

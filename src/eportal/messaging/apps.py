@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "eportal.messaging"
     verbose_name = _("Messages")
+
+    def ready(self):
+        from . import fees
+
+        fees.check_exempt_groups()

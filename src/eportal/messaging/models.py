@@ -4,16 +4,20 @@ Texts, subjects, attachment names and contents are stored sealed (messaging.cryp
 `<key id>:<token>`, never readable text, and no __str__ or admin list shows them.
 """
 
+import json
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eportal.clinic.models import ListPatient, Practitioner
 
 from .crypto import seal, seal_text, unseal, unseal_text
+from .fees import EXEMPTION_NAMES, FeeTable, Quote
 
 
 class Thread(models.Model):
@@ -22,6 +26,8 @@ class Thread(models.Model):
 
     class Kind(models.TextChoices):
         RECEPTION = "reception", _("Message to the clinic")
+        RENEWAL = "renewal", _("Prescription renewal")
+        EKONSULTASJON = "ekonsultasjon", _("eKonsultasjon")
 
     patient = models.ForeignKey(
         ListPatient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="threads"
@@ -50,6 +56,8 @@ class Thread(models.Model):
     # Set while the patient's side waits for the clinic (their message is the last, not marked done).
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed to replies"), null=True, blank=True)
+    # The day the clinic promised an answer by when it was sent (working days; messaging.services.answer_by).
+    answer_due = models.DateField(_("answer promised by"), null=True, blank=True)
     # The clinic's answers not yet told to the patient: set by the first, cleared when the notice goes.
     notice_due_since = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -86,6 +94,11 @@ class Thread(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still waiting for the clinic after the day an answer was promised by."""
+        return bool(self.waiting_since and self.answer_due and self.answer_due < timezone.localdate())
 
 
 class Message(models.Model):
@@ -196,3 +209,80 @@ class ReplyTemplate(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Medicine(models.Model):
+    """One medicine a prescription renewal asks for: name, strength, how it is taken, a note (sealed, as one
+    JSON text). «Forny igjen» offers the patient's earlier ones."""
+
+    FIELDS = ("name", "strength", "usage", "note")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="medicines")
+    position = models.PositiveSmallIntegerField()
+    details_sealed = models.TextField(editable=False)
+
+    class Meta:
+        verbose_name = _("medicine")
+        verbose_name_plural = _("medicines")
+        ordering = ["thread", "position"]
+
+    def __str__(self):
+        return f"#{self.thread_id}.{self.position}"
+
+    @property
+    def details(self) -> dict:
+        data = json.loads(unseal_text(self.details_sealed, what=f"medicine {self.pk}") or "{}")
+        return {field: data.get(field, "") for field in self.FIELDS}
+
+    @details.setter
+    def details(self, data: dict) -> None:
+        self.details_sealed = seal_text(json.dumps({field: data.get(field, "") for field in self.FIELDS}))
+
+
+class Consultation(models.Model):
+    """The billing side of an eKonsultasjon: what it was sent with (the fee table, whether the GP is a
+    specialist, the exemption) and, once the GP closed it, the takst and amount fixed (messaging.fees)."""
+
+    thread = models.OneToOneField(Thread, primary_key=True, on_delete=models.PROTECT, related_name="consultation")
+    sent_at = models.DateTimeField(_("sent"))
+    fee_table = models.JSONField(_("fee table when sent"))
+    specialist = models.BooleanField(_("GP is a specialist in general practice"))
+    exemption = models.CharField(_("exemption"), max_length=30, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The GP whose answer the takst is for (the latest before closing): the export's doctor and HPR number.
+    answered_by = models.ForeignKey(
+        Practitioner, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    billed_at = models.DateTimeField(_("fee fixed"), null=True, blank=True)
+    takst = models.CharField(_("takst"), max_length=6, blank=True)
+    base_fee = models.DecimalField(_("egenandel"), max_digits=7, decimal_places=2, null=True, blank=True)
+    specialist_supplement = models.DecimalField(
+        _("specialist supplement"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    invoice_fee = models.DecimalField(_("invoice fee"), max_digits=7, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("eKonsultasjon")
+        verbose_name_plural = _("eKonsultasjoner")
+        permissions = [("see_payments", _("Can see and export the eKonsultasjon payments"))]
+        indexes = [models.Index(fields=["billed_at"])]
+
+    def __str__(self):
+        return f"eKonsultasjon #{self.thread_id}"
+
+    @property
+    def quote(self) -> Quote:
+        """The price as it was told when sent."""
+        return Quote(FeeTable.from_json(self.fee_table), self.specialist, self.exemption)
+
+    @property
+    def exemption_name(self) -> str:
+        return str(EXEMPTION_NAMES.get(self.exemption, self.exemption))
+
+    @property
+    def billed(self) -> bool:
+        return self.billed_at is not None
+
+    def total_or_zero(self) -> Decimal:
+        return self.amount if self.amount is not None else Decimal(0)

@@ -21,9 +21,10 @@ from eportal.audit.services import record_event
 from eportal.clinic.models import Practitioner, Proxy
 from eportal.clinic.selectors import listed_patient
 from eportal.clinic.working_days import add_working_days
-from eportal.core.actor import Actor
+from eportal.core.actor import HIGH, Actor
 from eportal.representation.policy import AccessRefused, Capability, Grant, Relation
 
+from . import billing
 from .attachments import CleanAttachment, check_count, clean_upload
 from .errors import MessagingError
 from .inboxes import RECEPTION, staff_thread
@@ -60,7 +61,7 @@ def clean_text(text: str, *, limit: int, empty_message: str) -> str:
     return text
 
 
-def _body(text: str) -> str:
+def text_body(text: str) -> str:
     return clean_text(text, limit=settings.EPORTAL_MESSAGE_MAX_CHARS, empty_message=_("Write a message."))
 
 
@@ -116,12 +117,9 @@ def _parse_submit_id(submit_id) -> uuid.UUID | None:
         return None
 
 
-def start_thread(
-    *, grant: Grant, kind: str, subject: str, body: str, uploads=(), submit_id=None, for_patient_id=None
-) -> Message:
-    """A new thread from the patient's side, in the inbox its kind goes to (reception's now). `for_patient_id`:
-    the person the form was opened for, if the form says; another than the grant's is refused."""
-    grant.require(Capability.MESSAGES)
+def check_for_patient(grant: Grant, for_patient_id) -> None:
+    """`for_patient_id`: the person the form was opened for, if the form says; another than the grant's (a
+    person chosen meanwhile in another tab) is refused."""
     if for_patient_id is not None and for_patient_id != grant.patient.pk:
         raise MessagingError(
             _(
@@ -130,25 +128,56 @@ def start_thread(
             ),
             code="other_person",
         )
-    if kind not in Thread.Kind.values:
+
+
+def start_thread(
+    *, grant: Grant, kind: str, subject: str, body: str, uploads=(), submit_id=None, for_patient_id=None
+) -> Message:
+    """A new message to reception from the patient's side (the kinds with their own forms have their own
+    services: messaging.renewals, messaging.consultations)."""
+    grant.require(Capability.MESSAGES)
+    check_for_patient(grant, for_patient_id)
+    if kind != Thread.Kind.RECEPTION:
         raise MessagingError(_("Choose what the message is about."), code="kind")
     subject = clean_text(subject, limit=SUBJECT_MAX_CHARS, empty_message=_("Write a subject."))
-    body = _body(body)
+    return open_thread(grant, kind=kind, subject=subject, body=text_body(body), uploads=uploads, submit_id=submit_id)
+
+
+def open_thread(grant: Grant, *, kind: str, subject: str, body: str, uploads=(), submit_id=None, then=None) -> Message:
+    """A new thread of `kind` with its first message from the patient's side, once for one form (a second
+    submit gets the first's message). Reception's kind goes to reception; the others to the patient's GP (to
+    reception if the GP has left). `then(thread)`: what the kind adds, in the same transaction."""
 
     def send(files) -> Message:
         now = timezone.now()
-        thread = Thread(patient=grant.patient, kind=kind, last_message_at=now, waiting_since=now)
+        thread = Thread(
+            patient=grant.patient,
+            kind=kind,
+            practitioner=_inbox_for(grant.patient, kind),
+            last_message_at=now,
+            waiting_since=now,
+            answer_due=answer_by(now),
+        )
         thread.subject = subject
         thread.save()
-        return _add_from_patient_side(thread, grant, body, submit_id, files)
+        message = _add_from_patient_side(thread, grant, body, submit_id, files)
+        if then is not None:
+            then(thread)
+        return message
 
     return _sent_once(grant, submit_id, uploads, send)
+
+
+def _inbox_for(patient, kind: str) -> Practitioner | None:
+    if kind == Thread.Kind.RECEPTION or patient.gp is None or not patient.gp.active:
+        return None
+    return patient.gp
 
 
 def write(*, grant: Grant, thread_id: int, body: str, uploads=(), submit_id=None) -> Message:
     """A reply from the patient's side in one of the patient's threads that is open to replies."""
     grant.require(Capability.MESSAGES)
-    body = _body(body)
+    body = text_body(body)
 
     def send(files) -> Message:
         thread = patient_thread(grant, thread_id, for_update=True)
@@ -156,6 +185,8 @@ def write(*, grant: Grant, thread_id: int, body: str, uploads=(), submit_id=None
             raise MessagingError(
                 _("The clinic has closed this conversation. Write a new message instead."), code="thread_closed"
             )
+        if thread.kind == Thread.Kind.EKONSULTASJON:
+            require_bankid(grant.actor)
         message = _add_from_patient_side(thread, grant, body, submit_id, files)
         thread.last_message_at = message.created_at
         thread.waiting_since = thread.waiting_since or message.created_at
@@ -163,6 +194,12 @@ def write(*, grant: Grant, thread_id: int, body: str, uploads=(), submit_id=None
         return message
 
     return _sent_once(grant, submit_id, uploads, send)
+
+
+def require_bankid(actor: Actor) -> None:
+    """An eKonsultasjon is written only from a BankID login (security level high)."""
+    if not actor.meets(HIGH):
+        raise MessagingError(_("BankID is required for eKonsultasjon. Log in with BankID."), code="bankid_required")
 
 
 def _sent_once(grant: Grant, submit_id, uploads, send) -> Message:
@@ -256,7 +293,7 @@ def _changing(actor: Actor, thread_id):
 def reply(*, actor: Actor, thread_id: int, body: str, submit_id=None, close: bool = False) -> Message:
     """The clinic answers: the thread no longer waits, and the patient's side is told (once for answers close
     together, without the text)."""
-    body = _body(body)
+    body = text_body(body)
     submit_id = _parse_submit_id(submit_id)
     with _changing(actor, thread_id) as thread:
         if submit_id is not None and (earlier := Message.objects.filter(submit_id=submit_id).first()):
@@ -273,8 +310,10 @@ def reply(*, actor: Actor, thread_id: int, body: str, submit_id=None, close: boo
         )
         thread.last_message_at = message.created_at
         thread.waiting_since = None
+        billing.note_answer(thread, message.created_at, by=actor.user)
         if close:
             thread.closed_at = message.created_at
+            billing.fix_on_close(thread, actor=actor, at=message.created_at)
         delay = datetime.timedelta(minutes=settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES)
         # A notice already due is not queued again, unless its job should long have run (it failed, or its
         # worker died): then this answer queues a new one, so one lost job never silences the thread.
@@ -336,6 +375,7 @@ def set_closed(*, actor: Actor, thread_id: int, closed: bool) -> Thread:
         thread.closed_at = timezone.now() if closed else None
         if closed:
             thread.waiting_since = None
+            billing.fix_on_close(thread, actor=actor, at=thread.closed_at)
         thread.save(update_fields=["closed_at", "waiting_since"])
         _audit("thread_closed" if closed else "thread_reopened", thread, actor=actor, role="staff")
     return thread

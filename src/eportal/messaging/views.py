@@ -9,13 +9,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from eportal.core.actor import HIGH
 from eportal.representation.policy import Capability, grant
-from eportal.web.decorators import patient_required
+from eportal.web.decorators import patient_required, step_up_url
 from eportal.web.pages import form_page
 
 from . import selectors, services
 from .errors import MessagingError
 from .forms import NewMessageForm, ReplyForm
+from .models import Thread
 
 
 def _grant(request):
@@ -84,10 +86,14 @@ def thread(request, thread_id):
     if sent:
         return sent
     services.mark_read_by_patient(grant=granted, thread=found)
+    step_up = None
+    if found.kind == Thread.Kind.EKONSULTASJON and not request.actor.meets(HIGH):  # the service's rule too
+        step_up = step_up_url(request.path, HIGH)
     context = {
         "thread": found,
         "conversation": selectors.conversation(found),
-        "form": None if found.is_closed else form,
+        "form": None if found.is_closed or step_up else form,
+        "step_up": None if found.is_closed else step_up,
         "error": error,
     }
     return form_page(request, "messaging/thread.html", context)

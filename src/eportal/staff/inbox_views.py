@@ -22,8 +22,10 @@ from eportal.audit.services import record_event, record_events_for
 from eportal.identity.national_id import masked
 from eportal.messaging import selectors, services
 from eportal.messaging.errors import MessagingError
+from eportal.messaging.fees import format_nok
 from eportal.messaging.forms import StaffReplyForm
 from eportal.messaging.inboxes import inbox_by_key, inboxes_for, key_of
+from eportal.messaging.models import Consultation
 from eportal.messaging.views import attachment_response
 from eportal.web.decorators import staff_required
 from eportal.web.pages import form_page
@@ -119,8 +121,22 @@ def thread(request, thread_id):
         "assign_form": AssignForm(initial={"user": found.assigned_to_id}),
         "back": reverse("staff:inbox", args=[key]) if key in readable_keys else reverse("staff:messages"),
         "in_inbox": _inbox_name(found.practitioner),
+        **_payment(found),
     }
     return form_page(request, "staff/staff_thread.html", context)
+
+
+def _payment(thread) -> dict:
+    """An eKonsultasjon's price as sent and its fee once fixed, for the conversation page."""
+    consultation = Consultation.objects.filter(thread=thread).first()
+    if consultation is None:
+        return {}
+    quote = consultation.quote
+    return {
+        "consultation": consultation,
+        "price_when_sent": (format_nok(quote.daytime_total), format_nok(quote.evening_total)),
+        "fee_fixed": format_nok(consultation.total_or_zero()),
+    }
 
 
 def _after(request, thread_id, done: str | None = None, error=None):

@@ -1,9 +1,9 @@
 """The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking, and the
-message inboxes under /personale/meldinger/."""
+message inboxes under /personale/meldinger/, and the eKonsultasjon payments under /personale/betalinger/."""
 
 from django.urls import path
 
-from . import inbox_views, views
+from . import inbox_views, payment_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -33,4 +33,6 @@ urlpatterns = [
     ),
     path("personale/meldinger/vedlegg/<uuid:public_id>/", inbox_views.attachment, name="attachment"),
     path("personale/meldinger/<str:inbox_key>/", inbox_views.inbox, name="inbox"),
+    path("personale/betalinger/", payment_views.payments, name="payments"),
+    path("personale/betalinger/<int:year>-<int:month>.csv", payment_views.payments_csv, name="payments-csv"),
 ]

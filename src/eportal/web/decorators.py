@@ -41,6 +41,11 @@ def staff_required(permission: str):
     return decorator
 
 
+def step_up_url(next_url: str, level: str) -> str:
+    """BankID at `level`, then back to `next_url` in the same session."""
+    return f"{reverse('accounts:bankid-start')}?{urlencode({'niva': level, 'next': next_url})}"
+
+
 def requires_level(level: str):
     """A view's declared assurance level: a weaker session is sent to BankID (step-up) and back."""
 
@@ -50,8 +55,7 @@ def requires_level(level: str):
             if not request.user.is_authenticated:
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
             if not request.actor.meets(level):
-                query = urlencode({"next": request.get_full_path(), "niva": level})
-                return redirect(f"{reverse('accounts:bankid-start')}?{query}")
+                return redirect(step_up_url(request.get_full_path(), level))
             return view(request, *args, **kwargs)
 
         wrapper.required_level = level

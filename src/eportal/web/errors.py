@@ -7,6 +7,7 @@ from eportal.core.errors import UserError
 STATUS_BY_CODE = {
     "not_found": 404,
     "not_permitted": 403,
+    "bankid_required": 403,
     "too_large": 413,
     "locked_out": 429,
     "provider_unavailable": 503,

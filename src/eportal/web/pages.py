@@ -13,11 +13,18 @@ def form_page(request, template: str, context: dict):
     error = context.get("error")
     if error:
         status = error_status(error)
-    elif any(value.errors for value in context.values() if isinstance(value, forms.BaseForm)):
+    elif any(_refused(value) for value in context.values()):
         status = 400
     else:
         status = 200
     return render(request, template, context, status=status)
+
+
+def _refused(value) -> bool:
+    """A form, or a formset (rows of forms), that was posted and refused."""
+    if isinstance(value, forms.BaseForm):
+        return bool(value.errors)
+    return isinstance(value, forms.BaseFormSet) and value.is_bound and not value.is_valid()
 
 
 def safe_next(request) -> str:

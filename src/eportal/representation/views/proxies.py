@@ -4,14 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from eportal.core.actor import HIGH
 from eportal.identity.fields import NationalIdFormField
-from eportal.web.decorators import patient_required, requires_level
+from eportal.web.decorators import patient_required, requires_level, step_up_url
 from eportal.web.forms import PortalForm
 from eportal.web.pages import form_page
 
@@ -41,8 +40,7 @@ class GiveProxyForm(PortalForm):
 def _page(request, *, form=None, error=None, error_at: str = "give"):
     """The page, with the error of giving (shown at the form) or of ending (shown above the lists)."""
     given, earlier = services.proxies_given(request.actor)
-    back_here = reverse("representation:proxies")
-    step_up = f"{reverse('accounts:bankid-start')}?{urlencode({'niva': HIGH, 'next': back_here})}"
+    step_up = step_up_url(reverse("representation:proxies"), HIGH)
     context = {
         "given": given,
         "earlier": earlier,
