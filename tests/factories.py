@@ -6,14 +6,16 @@ import itertools
 import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from eportal.accounts.models import User
 from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services.schedule import generate_slots
-from eportal.clinic.models import ListPatient, Practitioner
-from eportal.core.actor import system_actor
+from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.core.actor import HIGH, Actor, system_actor
 from eportal.identity.synthetic import synthetic_national_id
+from eportal.messaging import consultations
 from eportal.representation.policy import Capability, grant
 
 _rng = random.Random(4711)
@@ -113,3 +115,44 @@ def photo(name="utslett.jpg", size=(64, 48)):
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 40, 40)).save(buffer, "JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def bankid_actor(patient: ListPatient, **fields) -> Actor:
+    """The patient (or, with acting_for, someone acting for another) logged in with BankID, through their user."""
+    user = User.objects.filter(national_id=patient.national_id).first() or User.objects.create_user(
+        username=patient.national_id, national_id=patient.national_id
+    )
+    return Actor(user=user, level=HIGH, **fields)
+
+
+def sent_ekonsultasjon(
+    patient: ListPatient, *, declared="", actor=None, price_version=None, subject="Utslett", body="Utslett på armen."
+):
+    """An eKonsultasjon as the form sends it, with BankID: no urgent symptoms, the price shown confirmed. Its
+    thread."""
+    granted = grant(actor or bankid_actor(patient), Capability.EKONSULTASJON)
+    return consultations.send_consultation(
+        grant=granted,
+        subject=subject,
+        body=body,
+        declared_exemption=declared,
+        no_urgent_symptoms=True,
+        price_confirmed=True,
+        price_version=price_version or consultations.quote_for(granted).version,
+    ).thread
+
+
+def child_of(parent: ListPatient, *, first_name: str, years: int) -> ListPatient:
+    """A child of `years` (and some weeks) on the parent's GP's list, with the parent's mobile, the parent their
+    registered guardian."""
+    today = timezone.localdate()
+    child = list_patient(
+        parent.gp,
+        national_id=national_id(today.replace(year=today.year - years) - datetime.timedelta(days=40)),
+        first_name=first_name,
+        last_name=parent.last_name,
+        mobile=parent.mobile,
+        on_list_from=datetime.date(2020, 1, 1),
+    )
+    Guardianship.objects.create(child=child, guardian_national_id=parent.national_id, guardian_mobile=parent.mobile)
+    return child

@@ -21,7 +21,7 @@ from eportal.accounts.models import User
 from eportal.audit.models import AuditEvent
 from eportal.clinic.models import Guardianship
 from eportal.clinic.working_days import is_working_day
-from eportal.core.actor import HIGH, Actor
+from eportal.core.actor import Actor
 from eportal.messaging import billing, consultations, fees, services
 from eportal.messaging.errors import MessagingError
 from eportal.messaging.models import Consultation, Message, Thread
@@ -68,29 +68,8 @@ def gp(family):
     return Actor(user=user)
 
 
-def bankid(patient, **fields) -> Actor:
-    """The patient (or, with acting_for, someone acting for another) logged in with BankID."""
-    user = User.objects.filter(national_id=patient.national_id).first() or User.objects.create_user(
-        username=patient.national_id, national_id=patient.national_id
-    )
-    return Actor(user=user, level=HIGH, **fields)
-
-
-def send(
-    patient, *, declared="", actor=None, price_version=None, subject="Utslett", body="Utslett på armen."
-) -> Thread:
-    """An eKonsultasjon as the form sends it: no urgent symptoms, the price shown confirmed."""
-    granted = grant(actor or bankid(patient), Capability.EKONSULTASJON)
-    message = consultations.send_consultation(
-        grant=granted,
-        subject=subject,
-        body=body,
-        declared_exemption=declared,
-        no_urgent_symptoms=True,
-        price_confirmed=True,
-        price_version=price_version or consultations.quote_for(granted).version,
-    )
-    return message.thread
+bankid = factories.bankid_actor
+send = factories.sent_ekonsultasjon
 
 
 def answer(thread, gp, moment: datetime.datetime, body="Smør med krem to ganger daglig.") -> None:

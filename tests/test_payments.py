@@ -19,10 +19,9 @@ from django.test.utils import CaptureQueriesContext
 
 from eportal.accounts.models import User
 from eportal.audit.models import AuditEvent
-from eportal.core.actor import HIGH, Actor
-from eportal.messaging import billing, consultations, services
+from eportal.core.actor import Actor
+from eportal.messaging import billing, services
 from eportal.messaging.models import Consultation
-from eportal.representation.policy import Capability, grant
 from tests import factories
 from tests.helpers import client_for, make_staff
 
@@ -65,21 +64,7 @@ def patient(clinic, first_name="Kari", last_name="Nordmann", **fields):
     return factories.list_patient(clinic["gp"], first_name=first_name, last_name=last_name, **fields)
 
 
-def sent(who, *, declared="", subject="Utslett", body="Utslett på armen."):
-    """An eKonsultasjon `who` sent with BankID, the price shown confirmed: its thread."""
-    user = User.objects.filter(national_id=who.national_id).first() or User.objects.create_user(
-        username=who.national_id, national_id=who.national_id
-    )
-    granted = grant(Actor(user=user, level=HIGH), Capability.EKONSULTASJON)
-    return consultations.send_consultation(
-        grant=granted,
-        subject=subject,
-        body=body,
-        declared_exemption=declared,
-        no_urgent_symptoms=True,
-        price_confirmed=True,
-        price_version=consultations.quote_for(granted).version,
-    ).thread
+sent = factories.sent_ekonsultasjon
 
 
 def billed(clinic, who, *, fixed_at=None, answered=None, reply="Smør med krem.", **sending) -> Consultation:

@@ -23,21 +23,10 @@ TYPE_NAME = "Vanlig konsultasjon"
 @pytest.fixture
 def child(patient_with_user):
     """Sigrid's son Emil, 7, on the same GP's list; the GP has free times from the day after tomorrow."""
-    from eportal.clinic.models import Guardianship
-
-    today = timezone.localdate()
-    emil = factories.list_patient(
-        patient_with_user.gp,
-        national_id=factories.national_id(today.replace(year=today.year - 7) - datetime.timedelta(days=40)),
-        first_name="Emil",
-        last_name="Bakken",
-        mobile=patient_with_user.mobile,
-        on_list_from=datetime.date(2020, 1, 1),
+    emil = factories.child_of(patient_with_user, first_name="Emil", years=7)
+    factories.schedule(
+        patient_with_user.gp, timezone.localdate() + datetime.timedelta(days=2), days=2, type_name=TYPE_NAME
     )
-    Guardianship.objects.create(
-        child=emil, guardian_national_id=patient_with_user.national_id, guardian_mobile=patient_with_user.mobile
-    )
-    factories.schedule(patient_with_user.gp, today + datetime.timedelta(days=2), days=2, type_name=TYPE_NAME)
     return emil
 
 

@@ -10,14 +10,12 @@ it; the patient is told by SMS (never what it says), reads the answer, and «For
 earlier medicine. Every page on the way passes axe-core's WCAG 2.1 AA rules, and fits a phone's screen and a
 320 px one without sideways scrolling (WCAG 1.4.10 Reflow)."""
 
-import datetime
 import importlib
 import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
@@ -126,21 +124,7 @@ def renewal_template(clinic):
 @pytest.fixture
 def child(patient_with_user):
     """Sigrid's son Emil, 7, on the same GP's list."""
-    from eportal.clinic.models import Guardianship
-
-    today = timezone.localdate()
-    emil = factories.list_patient(
-        patient_with_user.gp,
-        national_id=factories.national_id(today.replace(year=today.year - 7) - datetime.timedelta(days=40)),
-        first_name="Emil",
-        last_name="Bakken",
-        mobile=patient_with_user.mobile,
-        on_list_from=datetime.date(2020, 1, 1),
-    )
-    Guardianship.objects.create(
-        child=emil, guardian_national_id=patient_with_user.national_id, guardian_mobile=patient_with_user.mobile
-    )
-    return emil
+    return factories.child_of(patient_with_user, first_name="Emil", years=7)
 
 
 @pytest.fixture
