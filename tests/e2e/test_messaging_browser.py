@@ -273,7 +273,8 @@ def test_reception_answers_from_its_inbox_with_a_reply_template(
     expect(row).to_have_count(1)
     expect(row).to_contain_text(patient.full_name)
     expect(row).not_to_contain_text(patient.national_id)  # masked in the list
-    expect(row.locator("td").nth(2)).to_have_text("1")
+    expect(row.locator('td[data-label="Type"]')).to_have_text("Melding til legekontoret")
+    expect(row.locator('td[data-label="Uleste"]')).to_have_text("1")
     expect(row.locator("time")).to_have_text(
         re.compile(r"^venter i 3\stimer")
     )  # a no-break space; a minute more on a slow run
