@@ -498,6 +498,18 @@ def bare_rows(bare_a: dict, bare_b: dict) -> dict:
     }
 
 
+def page_rows(phases: dict, pages: dict) -> tuple[dict, dict, list]:
+    """A run's rows: the bare views pooled (bare_a, bare_b) and each page's, with the server's CPU per request of
+    each page and of the bare view; and the bare phases, for what else is reckoned against them."""
+    rows = bare_rows(phases["bare_a"], phases["bare_b"])
+    for key, name in pages.items():
+        rows[key] = summarize(name, phases[key]["samples"][key], phases[key]["duration"])
+    bare = [phases["bare_a"], phases["bare_b"]]
+    cpu = {key: per_request_ms([phases[key]], "server") for key in pages}
+    cpu["bare"] = per_request_ms(bare, "server", rows["bare"]["n"])
+    return rows, cpu, bare
+
+
 def per_request_ms(phases: list[dict], what: str, count: int | None = None) -> float:
     """CPU (`what`: "server" or "load") per completed round of these phases, in ms."""
     count = count if count is not None else sum(phase["done"] for phase in phases)

@@ -53,6 +53,7 @@ from auth_bench import (
     internal_command,
     make_accounts,
     measured,
+    page_rows,
     per_request_ms,
     print_other_cpus,
     print_rows,
@@ -64,10 +65,8 @@ from auth_bench import (
     scale_sections,
     scaling,
     start_server,
-    summarize,
     workspace,
 )
-from auth_bench import bare_rows as pooled_bare_rows
 
 BENCH_DIR = Path(__file__).resolve().parent
 BOOKING_LOAD = BENCH_DIR / "booking_load.py"
@@ -488,12 +487,7 @@ def run_scale(scale: int, options) -> dict:
     # One session per user, made at the login; none lost (a logged-out user would have failed the checks).
     if counts["account_sessions"] != options.users or counts["appointments"] != info["appointments"]:
         raise RuntimeError(f"after the run: {counts}; expected {options.users} sessions, {info['appointments']} appts")
-    rows = pooled_bare_rows(phases["bare_a"], phases["bare_b"])
-    for key, name in PAGES.items():
-        rows[key] = summarize(name, phases[key]["samples"][key], phases[key]["duration"])
-    bare = [phases["bare_a"], phases["bare_b"]]
-    cpu = {key: per_request_ms([phases[key]], "server") for key in PAGES}
-    cpu["bare"] = per_request_ms(bare, "server", rows["bare"]["n"])
+    rows, cpu, bare = page_rows(phases, PAGES)
     return {
         "scale": scale,
         "info": info,

@@ -59,6 +59,7 @@ from auth_bench import (
     internal_command,
     make_accounts,
     measured,
+    page_rows,
     per_request_ms,
     print_other_cpus,
     print_rows,
@@ -70,11 +71,9 @@ from auth_bench import (
     scale_sections,
     scaling,
     start_server,
-    summarize,
     wait_quiet,
     workspace,
 )
-from auth_bench import bare_rows as pooled_bare_rows
 from booking_bench import _plan, _practitioners
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -676,12 +675,7 @@ def run_scale(scale: int, options) -> dict:
     expected = {"account_sessions": options.users + 1} | {k: info[k] for k in ("threads", "messages", "attachments")}
     if any(counts[key] != value for key, value in expected.items()):
         raise RuntimeError(f"after the run: {counts}; expected {expected}")
-    rows = pooled_bare_rows(phases["bare_a"], phases["bare_b"])
-    for key, name in PAGES.items():
-        rows[key] = summarize(name, phases[key]["samples"][key], phases[key]["duration"])
-    bare = [phases["bare_a"], phases["bare_b"]]
-    cpu = {key: per_request_ms([phases[key]], "server") for key in PAGES}
-    cpu["bare"] = per_request_ms(bare, "server", rows["bare"]["n"])
+    rows, cpu, bare = page_rows(phases, PAGES)
     return {
         "scale": scale,
         "info": info,
