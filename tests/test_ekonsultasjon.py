@@ -220,3 +220,11 @@ def test_the_gps_inbox_shows_kind_and_promised_date_and_overdue_ones_stand_out(b
     fixed = gp.get(f"/personale/meldinger/samtale/{late.pk}/").content.decode()
     assert consultation.takst in fixed and f"{consultation.amount:.0f} kr" in fixed
     assert "thread-overdue" not in gp.get(f"/personale/meldinger/{family['gp'].pk}/?vis=alle").content.decode()
+
+
+def test_a_guardian_in_the_childs_own_user_is_told_to_use_bankid_as_themselves(client, family):
+    register_and_activate(client, family["emma"])
+    log_in(client, family["emma"])
+    page = client.get(CHECK).content.decode()
+    assert "BankID viser hvem du er, ikke barnet." in page
+    assert "/ekonsultasjon/skjema/" not in page

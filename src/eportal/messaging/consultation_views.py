@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from eportal.core.actor import HIGH
-from eportal.representation.policy import Capability, grant
+from eportal.representation.policy import Capability, Relation, grant
 from eportal.web.decorators import patient_required, requires_level
 from eportal.web.pages import form_page
 
@@ -55,6 +55,8 @@ def check(request):
     context = {
         "urgent": urgent,
         "high": request.actor.meets(HIGH),
+        # The seed's child account (the child's number, the guardian's mobile): BankID would prove the guardian.
+        "child_account": granted.relation == Relation.CHILD_ACCOUNT,
         "form_url": f"{reverse('messaging:ekonsultasjon-form')}?{urlencode({'ingen-hast': CHECKED})}",
         **_price_context(granted, consultations.quote_for(granted)),
     }

@@ -36,7 +36,7 @@ def clean_medicines(rows) -> list[dict]:
     limit = settings.EPORTAL_RENEWAL_MAX_MEDICINES
     if len(medicines) > limit:
         raise MessagingError(
-            _("You can ask for at most %(limit)d medicines at a time.") % {"limit": limit}, code="too_many"
+            _("You can ask for at most %(num)d medicines at a time.") % {"num": limit}, code="too_many"
         )
     return medicines
 
