@@ -304,6 +304,8 @@ def test_the_price_version_changes_when_the_table_changes_and_a_stale_one_is_ref
     ):
         with override_settings(**{setting: Decimal("999.50")}):
             assert consultations.quote_for(granted).version != shown, setting
+    with override_settings(EPORTAL_EKONSULTASJON_DAYTIME_HOURS=(8, 15)):  # the headings the page showed changed
+        assert consultations.quote_for(granted).version != shown
 
     family["gp"].specialist = True
     family["gp"].save()

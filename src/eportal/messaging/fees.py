@@ -142,8 +142,10 @@ class Quote:
 
     @property
     def version(self) -> str:
-        """A fingerprint of the amounts shown, so a table changed between showing and sending is noticed."""
-        shown = json.dumps([self.table.as_json(), self.specialist], sort_keys=True)
+        """A fingerprint of what the page showed (the amounts and the daytime hours), so a change between showing
+        and sending is noticed."""
+        hours = list(settings.EPORTAL_EKONSULTASJON_DAYTIME_HOURS)
+        shown = json.dumps([self.table.as_json(), self.specialist, hours], sort_keys=True)
         return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
