@@ -228,3 +228,10 @@ def test_a_guardian_in_the_childs_own_user_is_told_to_use_bankid_as_themselves(c
     page = client.get(CHECK).content.decode()
     assert "BankID viser hvem du er, ikke barnet." in page
     assert "/ekonsultasjon/skjema/" not in page
+
+
+@override_settings(EPORTAL_EKONSULTASJON_EXEMPT_GROUPS=[])
+def test_with_no_exempt_groups_configured_only_frikort_and_children_are_named(logged_in):
+    page = logged_in.get(CHECK).content.decode()
+    assert "Det er gratis for barn under 16 år og for dem som har frikort for egenandel." in page
+    assert "Svangerskap" not in page
