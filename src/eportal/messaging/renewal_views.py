@@ -60,4 +60,4 @@ def renewal(request):
 
 
 def _number(value) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
