@@ -3,14 +3,12 @@ other patients' threads waiting in the inboxes so that a new user sees ages and 
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eportal.clinic.models import ListPatient, Practitioner
-from eportal.clinic.working_days import add_working_days
 from eportal.core.actor import system_actor
 from eportal.messaging import services
 from eportal.messaging.fees import FeeTable
@@ -105,7 +103,7 @@ def _thread(patient, kind, subject, text, sent, *, gp) -> Thread:
         practitioner=gp,
         last_message_at=sent,
         waiting_since=sent,
-        answer_due=add_working_days(timezone.localdate(sent), settings.EPORTAL_MESSAGE_ANSWER_WORKING_DAYS),
+        answer_due=services.answer_by(sent),
     )
     thread.subject = subject
     thread.save()

@@ -86,7 +86,23 @@ def _for_patient_field():
     return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
 
-class NewMessageForm(_TextForm):
+class _NewThreadForm(_TextForm):
+    """A form that starts a thread: a subject through the services' rule, and whom the form was opened for
+    (the page writes it: a person chosen meanwhile in another tab is noticed)."""
+
+    subject = forms.CharField(
+        label=_("Subject"),
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": SUBJECT_MAX_CHARS}),
+        error_messages={"required": _("Write a subject.")},
+    )
+    for_patient = _for_patient_field()
+
+    def clean_subject(self):
+        return _checked(self.cleaned_data["subject"], SUBJECT_MAX_CHARS, _("Write a subject."))
+
+
+class NewMessageForm(_NewThreadForm):
     kind = forms.ChoiceField(
         label=_("What is it about?"),
         choices=[(Thread.Kind.RECEPTION, Thread.Kind.RECEPTION.label)],
@@ -94,28 +110,16 @@ class NewMessageForm(_TextForm):
         widget=forms.RadioSelect,
         help_text=_("Practical matters, such as appointments, certificates or test results that are ready."),
     )
-    subject = forms.CharField(
-        label=_("Subject"),
-        strip=False,
-        widget=forms.TextInput(attrs={"maxlength": SUBJECT_MAX_CHARS}),
-        error_messages={"required": _("Write a subject.")},
-    )
     body = _body_field(_("Message"))
     attachments = _attachments_field()
-    # Whom the form was opened for (the page writes it): a person chosen meanwhile in another tab is noticed.
-    for_patient = _for_patient_field()
 
     field_order = ["kind", "subject", "body", "attachments", "submit_id", "for_patient"]
 
-    def clean_subject(self):
-        return _checked(self.cleaned_data["subject"], SUBJECT_MAX_CHARS, _("Write a subject."))
 
-
-class ConsultationForm(_TextForm):
+class ConsultationForm(_NewThreadForm):
     """The eKonsultasjon: the text, the exemption the patient claims, the price confirmed. The price itself is
     never read from the form: the service computes it (price_version only tells whether it changed)."""
 
-    subject = NewMessageForm.base_fields["subject"]
     body = _body_field(_("Describe what you want help with"))
     attachments = _attachments_field()
     exemption = forms.ChoiceField(label=_("Exemption from egenandel"), required=False, widget=forms.RadioSelect)
@@ -125,16 +129,12 @@ class ConsultationForm(_TextForm):
     )
     price_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     no_urgent_symptoms = forms.BooleanField(widget=forms.HiddenInput, required=False)
-    for_patient = _for_patient_field()
 
     field_order = ["subject", "body", "attachments", "exemption", "price_confirmed"]
 
     def __init__(self, *args, exemptions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["exemption"].choices = [("", _("No exemption: I pay the egenandel")), *exemptions]
-
-    def clean_subject(self):
-        return _checked(self.cleaned_data["subject"], SUBJECT_MAX_CHARS, _("Write a subject."))
 
 
 class MedicineForm(forms.Form):

@@ -21,10 +21,15 @@ SEES_PAYMENTS = "messaging.see_payments"
 PAGE_SIZE = 100
 
 
+def _is_month(year: int, month: int) -> bool:
+    """A month the pages and the export answer for."""
+    return 2000 <= year <= 2100 and 1 <= month <= 12
+
+
 def _month(value: str | None) -> tuple[int, int]:
     """?maned=2026-11; the current month when absent or not a month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", value or "")
-    if match and 2000 <= int(match[1]) <= 2100 and 1 <= int(match[2]) <= 12:
+    if match and _is_month(int(match[1]), int(match[2])):
         return int(match[1]), int(match[2])
     today = timezone.localdate()
     return today.year, today.month
@@ -44,9 +49,9 @@ def payments(request):
         role="staff",
         details={"month": f"{year}-{month:02d}"},
     )
-    first = datetime.date(year, month, 1)
+    start, end = billing.month_bounds(year, month)
+    first, following = timezone.localdate(start), timezone.localdate(end)
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
     context = {
         "month": first,
         "month_key": f"{year}-{month:02d}",
@@ -62,7 +67,7 @@ def payments(request):
 
 @staff_required(SEES_PAYMENTS)
 def payments_csv(request, year, month):
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+    if not _is_month(year, month):
         raise Http404
     found = billing.month_payments(year, month)
     record_events_for(
