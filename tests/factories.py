@@ -22,11 +22,16 @@ _rng = random.Random(4711)
 _mobiles = itertools.count(91000001)
 
 
-_used: set[str] = set()
+_used: set[str] = set()  # this test's numbers: one birth date has only some 400, and many tests share one
+
+
+def forget_national_ids() -> None:
+    """Before each test (conftest): its database starts empty, so every number is free again."""
+    _used.clear()
 
 
 def national_id(born: datetime.date | None = None) -> str:
-    """A synthetic fødselsnummer not handed out before in this test run (an adult's unless `born`)."""
+    """A synthetic fødselsnummer not handed out before in this test (an adult's unless `born`)."""
     while True:
         day = born or datetime.date(1950, 1, 1) + datetime.timedelta(days=_rng.randrange(50 * 365))
         number = synthetic_national_id(day, rng=_rng)

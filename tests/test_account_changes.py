@@ -1,5 +1,8 @@
 """«Hjelp til innlogging» (forgotten password), and the changes a logged-in patient makes on «Min side»."""
 
+import re
+
+import pytest
 from django.core import mail
 from django.test import Client
 
@@ -98,19 +101,103 @@ def test_a_substantial_session_still_needs_the_current_password(logged_in):
     assert response.status_code == 400 and User.objects.get().check_password(PASSWORD)
 
 
+def request_email_change(client, new_email="ny@example.com") -> str:
+    """Ask on «Mine opplysninger» for a new address; returns the link e-mailed to it."""
+    response = client.post("/min-side/opplysninger/", {"email-new_email": new_email, "email-password": PASSWORD})
+    assert response.status_code == 302
+    return last_email_link(new_email)
+
+
+def emails_now() -> tuple[str, str]:
+    user = User.objects.get()
+    return user.email, user.pending_email
+
+
 def test_email_change_needs_the_password_and_a_link_to_the_new_address(logged_in):
     response = logged_in.post(
         "/min-side/opplysninger/", {"email-new_email": "ny@example.com", "email-password": "feil"}
     )
     assert response.status_code == 400 and "Passordet er feil." in response.content.decode()
-    logged_in.post("/min-side/opplysninger/", {"email-new_email": "ny@example.com", "email-password": PASSWORD})
-    assert User.objects.get().email == "kari@example.com"
-    link = last_email_link("ny@example.com")
-    logged_in.get(link, follow=True)
-    assert User.objects.get().email == "ny@example.com"
+    link = request_email_change(logged_in)
+    assert emails_now() == ("kari@example.com", "ny@example.com")
+    page = logged_in.get(link)["Location"]
+    assert logged_in.get(page).status_code == 200
+    response = logged_in.post(page)
+    assert response.status_code == 302 and response["Location"] == "/min-side/opplysninger/"
+    assert emails_now() == ("ny@example.com", "")
+    assert AuditEvent.objects.filter(action="email_changed").exists()
     run_tasks()
     assert any(m.to == ["kari@example.com"] and "E-postadressen" in m.body for m in mail.outbox)
     assert logged_in.get(link, follow=True).status_code == 400  # used
+
+
+def test_following_the_email_change_link_changes_nothing(logged_in):
+    """A link scanner or prefetcher at the new address only GETs: the link, then the page it leads to."""
+    link = request_email_change(logged_in)
+    uid = link.rstrip("/").split("/")[-2]
+    scanner = Client()
+    response = scanner.get(link)
+    assert response.status_code == 302 and response["Location"] == f"/e-post/{uid}/"  # the token leaves the URL
+    for _ in range(2):
+        page = scanner.get(response["Location"])
+        assert page.status_code == 200
+    assert "ny@example.com" not in page.content.decode()  # whoever opens the link is not told the address
+    assert emails_now() == ("kari@example.com", "ny@example.com")
+    assert not AuditEvent.objects.filter(action="email_changed").exists()
+    run_tasks()
+    assert not any(m.to == ["kari@example.com"] for m in mail.outbox)
+
+
+def test_email_change_is_confirmed_by_the_pages_button_with_csrf_also_logged_out(logged_in):
+    link = request_email_change(logged_in)
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(link, follow=True)
+    html = page.content.decode()
+    form = re.search(r'<form method="post">(.*?)</form>', html, re.S)
+    assert form and 'name="csrfmiddlewaretoken"' in form.group(1) and '<button type="submit">' in form.group(1)
+    url = page.redirect_chain[-1][0]
+    assert browser.post(url).status_code == 403  # no CSRF token
+    assert emails_now() == ("kari@example.com", "ny@example.com")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(1)).group(1)
+    response = browser.post(url, {"csrfmiddlewaretoken": csrf})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert emails_now() == ("ny@example.com", "")
+    assert "E-postadressen din er endret." in browser.get("/").content.decode()
+    run_tasks()
+    assert any(m.to == ["kari@example.com"] and "E-postadressen" in m.body for m in mail.outbox)
+
+
+@pytest.mark.parametrize("how", ["used", "replaced", "expired", "forged token", "forged user", "no token"])
+def test_a_link_that_does_not_work_shows_the_bad_link_page_and_changes_nothing(logged_in, link_clock, how):
+    link = request_email_change(logged_in)
+    uid, token = link.rstrip("/").split("/")[-2:]
+    if how == "used":
+        confirmer = Client()
+        page = confirmer.get(link)["Location"]
+        assert confirmer.post(page).status_code == 302
+        expected = ("ny@example.com", "")
+    else:
+        expected = ("kari@example.com", "ny@example.com")
+    if how == "replaced":
+        request_email_change(logged_in, "nyere@example.com")
+        expected = ("kari@example.com", "nyere@example.com")
+    if how == "expired":
+        link_clock.advance(hours=48, seconds=1)
+    link = {
+        "forged token": f"/e-post/{uid}/{token[:-3]}abc/",
+        "forged user": f"/e-post/AAAA/{token}/",
+        "no token": None,
+    }.get(how, link)
+    run_tasks()
+    mail.outbox.clear()
+    client = Client()
+    page = client.get(link)["Location"] if link else f"/e-post/{uid}/"
+    for response in (client.get(page), client.post(page)):
+        assert response.status_code == 400
+        assert "Lenken er brukt, har gått ut på tid eller er ikke komplett." in response.content.decode()
+    assert emails_now() == expected
+    run_tasks()
+    assert not mail.outbox
 
 
 def test_mobile_is_the_clinics_and_cannot_be_changed_here(logged_in, family):

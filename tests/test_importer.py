@@ -1,8 +1,11 @@
 """The patient-list import from the journal system's CSV export."""
 
+import csv
 import datetime
+import io
 import subprocess
 import sys
+from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
@@ -10,10 +13,12 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from eportal.accounts.forms import RegistrationForm
 from eportal.audit.models import AuditEvent
 from eportal.clinic.importer import import_patients
 from eportal.clinic.models import Guardianship, ListPatient
 from eportal.core.actor import system_actor
+from eportal.demo.clinic import seed_demo_clinic
 from eportal.identity.synthetic import synthetic_national_id
 from eportal.representation.policy import decide_for_number
 from tests import factories
@@ -420,3 +425,71 @@ def test_garbage_in_the_guardian_columns_gives_a_report_never_a_crash(gps, cell,
         assert report.guardians_in_file and Guardianship.objects.filter(child__national_id=child).count() == (
             report.guardians_added
         )
+
+
+# E-mail addresses: one rule (identity.email) for the import, the portal's forms and the demo.
+
+NOT_ASCII = "Bruk bokstavene a–z foran @, ikke æ, ø, å eller bokstaver med aksent."
+
+
+def demo_list_as_csv() -> bytes:
+    """The demo clinic's list, guardians and withheld flag included, as the EPJ exports it."""
+    guardians = defaultdict(list)
+    for child, number, mobile in Guardianship.objects.values_list(
+        "child__national_id", "guardian_national_id", "guardian_mobile"
+    ):
+        guardians[child].append(f"{number}:{mobile}")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(FAMILY_HEADER.split(";"))
+    for patient in ListPatient.objects.select_related("gp").order_by("pk"):
+        writer.writerow(
+            [
+                patient.national_id,
+                patient.first_name,
+                patient.last_name,
+                patient.mobile,
+                patient.email,
+                patient.gp.hpr_number,
+                ";".join(guardians[patient.national_id]),
+                "ja" if patient.withheld_from_guardians else "nei",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def test_the_demo_clinics_own_list_imports_again_and_changes_nothing(db):
+    seed_demo_clinic()
+    patients = ListPatient.objects.count()
+    report = run(demo_list_as_csv())
+    assert report.ok, [str(error) for error in report.errors[:5]]
+    assert (report.rows, report.unchanged) == (patients, patients)
+    assert (report.created, report.updated, report.returned, report.left) == (0, 0, 0, 0)
+    assert (report.guardians_added, report.guardians_removed, report.guardians_changed) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("kari.sorensen@example.com", None),
+        ("kari.sorensen@bjørnæs.no", None),  # an internationalised domain: Django's mail encodes it
+        ("kari.sørensen@example.com", NOT_ASCII),
+        ("jose\u0301@example.com", NOT_ASCII),  # é as e and a combining accent (NFD)
+        ("\u212aari@example.com", NOT_ASCII),  # the Kelvin sign, which Django's case-insensitive a-z lets through
+        ("kari.sorensen@example", "Skriv en gyldig e-postadresse"),
+        ("k" * 62 + "@" + ".".join(["d" * 62] * 3) + ".no", None),  # 254 characters, the most
+        ("k" * 63 + "@" + ".".join(["d" * 62] * 3) + ".no", "Skriv en gyldig e-postadresse"),
+    ],
+    ids=["ascii", "idn-domain", "norwegian-letter", "accent", "kelvin-sign", "no-tld", "254-long", "255-long"],
+)
+def test_the_importer_and_the_registration_form_accept_and_refuse_the_same_addresses(gps, address, expected):
+    report = run(csv_bytes(f"{factories.national_id()};Kari;Sørensen;;{address};9100011"))
+    form = RegistrationForm({"email": address}, clinic_name="Gjerdrum legesenter")
+    form.is_valid()
+    if expected is None:
+        assert report.ok, report.errors
+        assert ListPatient.objects.get().email == address
+        assert "email" not in form.errors
+    else:
+        assert [str(error) for error in report.errors] == [f"Linje 2: E-post: {form.errors['email'][0]}"]
+        assert expected in form.errors["email"][0]

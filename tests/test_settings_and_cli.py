@@ -4,7 +4,6 @@ import datetime
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,7 +11,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -27,6 +25,7 @@ from eportal.identity.national_id import parse_national_id
 from eportal.identity.synthetic import synthetic_national_id
 from eportal.representation.policy import ALL, Capability, Relation, decide_for_number
 from tests.accounts_fixtures import PASSWORD
+from tests.demo_process import free_port, running_in, serving_demo
 from tests.helpers import SOURCE_DIR
 
 # A key for the message texts, as an operator sets one (a test's own, never used elsewhere).
@@ -353,40 +352,9 @@ def test_seed_demo_refuses_where_synthetic_ids_are_not_allowed(db, settings):
     assert not ListPatient.objects.exists()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
-    port, provider_port = _free_port(), _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": SOURCE_DIR,
-        "PYTHONUNBUFFERED": "1",
-        "EPORTAL_DEMO_OIDC_PORT": str(provider_port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eportal.cli", "demo", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            if "Quit the server" in line:
-                break
-        text = "".join(output)
+    port, provider_port = free_port(), free_port()
+    with serving_demo(tmp_path, "--port", str(port), env={"EPORTAL_DEMO_OIDC_PORT": str(provider_port)}) as text:
         assert f"http://127.0.0.1:{port}/" in text
         assert re.search(r"Kari Nordmann\s+\d{11}\s+mobil \d{3} \d{2} \d{3}", text), text
         assert "/demo/utboks/" in text and f"http://127.0.0.1:{port}/personale/ " in text
@@ -407,8 +375,8 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
             time.sleep(0.5)
         assert "Aktiver brukeren din i e-portalen til Gjerdrum legesenter" in outbox
         assert f"http://127.0.0.1:{port}/aktiver/" in outbox
-        assert len(_running_in(tmp_path, b"worker")) == 1
-        assert len(_running_in(tmp_path, b"booking-jobs")) == 1  # reminders and waiting-list expiry, as cron would
+        assert len(running_in(tmp_path, b"worker")) == 1
+        assert len(running_in(tmp_path, b"booking-jobs")) == 1  # reminders and waiting-list expiry, as cron would
         # The BankID button works: the demo's own provider on the next port answers with the typed person.
         jar = http.cookiejar.CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
@@ -417,27 +385,7 @@ def test_eportal_demo_migrates_seeds_prints_how_to_try_it_and_serves(tmp_path):
         back = _location(browser, to_provider, data=urllib.parse.urlencode({"sub": national_id}).encode())
         assert back.startswith(f"http://127.0.0.1:{port}/logg-inn/bankid/retur/?")
         assert _location(browser, back) == "/logg-inn/bankid/ny-bruker/"  # Kari has no active user yet
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    for command in (b"worker", b"booking-jobs"):
-        assert _running_in(tmp_path, command) == [], f"the demo left {command.decode()} running"
-
-
-def _running_in(folder, command: bytes) -> list[int]:
-    """The demo's child processes running `eportal <command>` in the folder."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            cwd = os.readlink(f"/proc/{entry}/cwd")
-        except OSError:
-            continue
-        if b"eportal.cli" in cmdline and command in cmdline and cwd == str(folder):
-            found.append(int(entry))
-    return found
+    # Leaving the block stopped the demo and asserted it left no worker or booking-jobs running.
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

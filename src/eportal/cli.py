@@ -1,6 +1,6 @@
 """The `eportal` command: demo, serve, worker, seed-demo, import-patients, and Django's own commands.
 
-eportal demo [--host H] [--port P]   migrate, seed the demo clinic if empty, serve with demo settings
+eportal demo [--port P] [--host H --expose]  migrate, seed the demo clinic if empty, serve with demo settings
 eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
 eportal worker [db_worker options]   run background jobs
 eportal seed-demo                    seed the demo clinic (idempotent)
@@ -56,20 +56,50 @@ def _env_int(name: str, default: int, *, minimum: int, maximum: int | None = Non
 
 def _demo(args: list[str]) -> None:
     import argparse
+    import ipaddress
 
     parser = argparse.ArgumentParser(prog="eportal demo")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=_env_int("EPORTAL_PORT", 8000, minimum=1, maximum=65535))
+    parser.add_argument(
+        "--expose",
+        action="store_true",
+        help="allow a --host other than loopback: other machines then see the outbox (every code and link) and "
+        "may log in as anyone with the test BankID, which listens on that host too",
+    )
     options = parser.parse_args(args)
+    host = options.host.strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None  # a host name: it may name any interface
+    if not options.expose and not (host == "localhost" or (address and address.is_loopback)):
+        _refuse(
+            f"the demo does not serve {options.host}: its outbox shows every code and link sent, and its test "
+            "BankID lets anyone log in as anyone, so they answer only on 127.0.0.1. "
+            "Add --expose to serve the demo to other machines anyway."
+        )
+    if options.expose and (not host or (address and address.is_unspecified)):
+        _refuse(
+            f"--expose needs the address other machines reach this one at, not {options.host}: "
+            "their browsers are sent to it for the test BankID."
+        )
+    netloc_host = f"[{host}]" if ":" in host else host
     os.environ["EPORTAL_ENV"] = "demo"
+    os.environ["EPORTAL_DEMO_EXPOSED"] = "yes" if options.expose else "no"
+    os.environ.setdefault("ALLOWED_HOSTS", ",".join(dict.fromkeys([netloc_host, "127.0.0.1", "localhost"])))
     os.environ.setdefault("EPORTAL_DATA_DIR", os.path.abspath(DEMO_DATA_DIR))
-    os.environ.setdefault("EPORTAL_PUBLIC_URL", f"http://{options.host}:{options.port}/")
+    os.environ.setdefault("EPORTAL_PUBLIC_URL", f"http://{netloc_host}:{options.port}/")
     # Answers to a message are told after a minute, not five: a new user waits for the notice in the outbox.
     os.environ.setdefault("EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES", "1")
-    # BankID in the demo: a real OpenID Connect provider on loopback, started in this process.
+    # BankID in the demo: a real OpenID Connect provider started in this process, on loopback (or exposed too).
     provider_port = _env_int("EPORTAL_DEMO_OIDC_PORT", options.port + 1, minimum=1, maximum=65535)
+    provider_host = host if options.expose else "127.0.0.1"
+    provider_netloc = netloc_host if options.expose else "127.0.0.1"
+    if options.expose:  # Authlib, under the provider, accepts plain http on loopback only unless told
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     os.environ.setdefault(
-        "EPORTAL_OIDC_DISCOVERY_URL", f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration"
+        "EPORTAL_OIDC_DISCOVERY_URL", f"http://{provider_netloc}:{provider_port}/.well-known/openid-configuration"
     )
     os.environ.setdefault("EPORTAL_OIDC_CLIENT_ID", "eportal-demo")
     os.environ.setdefault("EPORTAL_OIDC_CLIENT_SECRET", "demo-secret")
@@ -87,8 +117,8 @@ def _demo(args: list[str]) -> None:
     if not ListPatient.objects.exists():
         print(_("Creating the demo clinic (takes a few seconds) ..."), flush=True)
         seed_demo_clinic()
-    oidc_provider.start_in_background(port=provider_port)
-    base_url = f"http://{options.host}:{options.port}"
+    oidc_provider.start_in_background(port=provider_port, host=provider_host)
+    base_url = f"http://{netloc_host}:{options.port}"
     print(demo_banner(base_url), flush=True)
     # The background worker delivers e-mail notices (activation links ...) to the demo outbox.
     worker = subprocess.Popen(
@@ -100,7 +130,7 @@ def _demo(args: list[str]) -> None:
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the worker too
     try:
-        call_command("runserver", f"{options.host}:{options.port}", use_reloader=False, skip_checks=True)
+        call_command("runserver", f"{netloc_host}:{options.port}", use_reloader=False, skip_checks=True)
     finally:
         for process in (worker, jobs):
             process.terminate()

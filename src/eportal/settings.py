@@ -1,7 +1,7 @@
 """All configuration, from the environment. See README.md, "Configuration", for every variable.
 
 EPORTAL_ENV selects the kind of run: "production" (the default), "demo" (`eportal demo`) or
-"test" (the test suite). Only the demo runs with DEBUG, and only production insists on a real
+"test" (the test suite). Only the demo can run with DEBUG (EPORTAL_DEBUG), and only production insists on a real
 SECRET_KEY, since an unset key would let anyone forge sessions and links.
 
 Every variable is read through eportal.environment: a malformed number, range, yes/no or choice stops
@@ -46,7 +46,7 @@ if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or len(SECRET
     )
 SECRET_KEY = SECRET_KEY or DEMO_SECRET_KEY
 
-DEBUG = env_bool("EPORTAL_DEBUG", True) and DEMO  # read in every mode, so that a typo is seen
+DEBUG = env_bool("EPORTAL_DEBUG", False) and DEMO  # for a developer; read in every mode, so that a typo is seen
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -99,6 +99,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "eportal.urls"
+CSRF_FAILURE_VIEW = "eportal.web.errors.csrf_failure"
 WSGI_APPLICATION = "eportal.wsgi.application"
 
 TEMPLATES = [
@@ -182,6 +183,10 @@ EPORTAL_SMS_CAP_ACCOUNT_DAY = env_int("EPORTAL_SMS_CAP_ACCOUNT_DAY", 10, minimum
 EPORTAL_SMS_CAP_IP_15MIN = env_int("EPORTAL_SMS_CAP_IP_15MIN", 10, minimum=1)
 EPORTAL_SMS_CAP_IP_DAY = env_int("EPORTAL_SMS_CAP_IP_DAY", 50, minimum=1)
 EPORTAL_SMS_CAP_GLOBAL_DAY = env_int("EPORTAL_SMS_CAP_GLOBAL_DAY", 5000, minimum=1)
+# E-mails about one person's account (activation, new password, new address, registration notices), whichever
+# addresses ask for them: a stranger cannot flood a patient's inbox by rotating addresses.
+EPORTAL_MAIL_CAP_PERSON_HOUR = env_int("EPORTAL_MAIL_CAP_PERSON_HOUR", 5, minimum=1)
+EPORTAL_MAIL_CAP_PERSON_DAY = env_int("EPORTAL_MAIL_CAP_PERSON_DAY", 10, minimum=1)
 # Version of the consent text on the registration page; raise it when the text changes.
 EPORTAL_CONSENT_VERSION = 1
 
@@ -356,8 +361,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "eportal@localhost")
-# The demo outbox page shows every SMS and e-mail; it exists only in the demo.
+# The demo outbox page shows every SMS and e-mail; it exists only in the demo, and answers only loopback
+# clients unless the demo serves other machines (`eportal demo --expose` sets EPORTAL_DEMO_EXPOSED).
 EPORTAL_DEMO_OUTBOX = DEMO
+EPORTAL_DEMO_EXPOSED = env_bool("EPORTAL_DEMO_EXPOSED", False) and DEMO
 
 EPORTAL_LOG_LEVEL = env_choice("EPORTAL_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {

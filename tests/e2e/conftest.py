@@ -44,6 +44,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def _public_url_is_the_live_server(request, settings):
+    """Links in SMS and e-mail, and BankID's return addresses, lead to the live server (EPORTAL_PUBLIC_URL)."""
+    if "live_server" in request.fixturenames:
+        settings.EPORTAL_PUBLIC_URL = request.getfixturevalue("live_server").url.rstrip("/") + "/"
+
+
 @pytest.fixture
 def clinic(transactional_db):
     """The demo clinic's row and staff, without its 6,000 patients (the public pages never show them).

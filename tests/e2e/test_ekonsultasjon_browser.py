@@ -93,10 +93,9 @@ def fee_settings(settings):
 
 
 @pytest.fixture
-def notices_at_once(settings, live_server):
-    """The notice of an answer goes as soon as the worker runs; its link leads to the live server."""
+def notices_at_once(settings):
+    """The notice of an answer goes as soon as the worker runs."""
     settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES = 0
-    settings.EPORTAL_PUBLIC_URL = live_server.url.rstrip("/") + "/"
 
 
 @pytest.fixture

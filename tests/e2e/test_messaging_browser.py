@@ -72,11 +72,9 @@ def reply_template(clinic):
 
 
 @pytest.fixture
-def notices_at_once(settings, live_server):
-    """The notice of an answer goes as soon as the worker runs (not five minutes later); its link leads to the
-    live server."""
+def notices_at_once(settings):
+    """The notice of an answer goes as soon as the worker runs (not five minutes later)."""
     settings.EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES = 0
-    settings.EPORTAL_PUBLIC_URL = live_server.url.rstrip("/") + "/"
 
 
 def jpeg(folder: Path, name: str = PHOTO_NAME, size: tuple[int, int] = PHOTO_SIZE) -> Path:

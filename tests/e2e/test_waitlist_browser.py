@@ -32,10 +32,9 @@ OFFER_HEADING = "En tidligere time er ledig for deg"
 
 
 @pytest.fixture
-def waiting(clinic, live_server, settings):
+def waiting(clinic, live_server):
     """Sigrid (activated, on Marte Kvam's list) has 09:20 in four days; Ola, also on Marte's list, has 08:20.
-    Marte has six online times that day, 08:00–10:00. Links in SMS lead to the live server."""
-    settings.EPORTAL_PUBLIC_URL = live_server.url.rstrip("/") + "/"
+    Marte has six online times that day, 08:00–10:00."""
     sigrid = listed_patient()
     sigrid.user = activated_user(sigrid)
     ola = factories.list_patient(sigrid.gp, first_name="Ola", last_name="Nordmann")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from eportal.identity.email import EmailFormField
 from eportal.identity.fields import MobileFormField, NationalIdFormField
 from eportal.web.forms import PortalForm
 
@@ -87,7 +88,7 @@ class NewPasswordMixin:
 
 class RegistrationForm(NewPasswordMixin, PortalForm):
     national_id = _national_id_field()
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = EmailFormField(label=_("E-mail"))
     mobile = MobileFormField(label=_("Mobile phone"))
     new_password1 = _password_field(_("New password"), "new-password")
     new_password2 = _password_field(_("Repeat password"), "new-password")
@@ -115,7 +116,7 @@ class RegistrationForm(NewPasswordMixin, PortalForm):
 
 class ResendActivationForm(PortalForm):
     national_id = _national_id_field()
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = EmailFormField(label=_("E-mail"))
 
 
 class ResetRequestForm(PortalForm):
@@ -148,7 +149,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 class EmailChangeForm(PortalForm):
-    new_email = forms.EmailField(label=_("New e-mail"), max_length=254)
+    new_email = EmailFormField(label=_("New e-mail"))
     password = _password_field(_("Password"), "current-password")
 
     def __init__(self, *args, high: bool = False, **kwargs):
@@ -175,7 +176,7 @@ class StaffLoginForm(PortalForm):
 class BankIdNewUserForm(NewPasswordMixin, PortalForm):
     """The short «Mine opplysninger» after a first BankID login: the password is optional."""
 
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    email = EmailFormField(label=_("E-mail"))
     mobile = MobileFormField(label=_("Mobile phone"))
     new_password1 = _password_field(_("New password (optional, for login with one-time password)"), "new-password")
     new_password2 = _password_field(_("Repeat password"), "new-password")

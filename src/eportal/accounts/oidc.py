@@ -270,14 +270,17 @@ def end_session_origin() -> str | None:
     return f"{endpoint.scheme}://{endpoint.netloc.decode()}" if endpoint else None
 
 
-def end_session_url(id_token: str, post_logout_redirect_uri: str) -> str | None:
-    """Where to send the browser to end the provider's session too, where it supports that."""
+def end_session_form(id_token: str, post_logout_redirect_uri: str) -> tuple[str, dict] | None:
+    """Where and what to POST to end the provider's session too, where it supports that: (endpoint, fields).
+
+    A form post, never a redirect: the ID token names the person (BankID's nnin_altsub), and a URL would carry
+    it into the browser's history and the provider's access logs."""
     endpoint = _end_session_endpoint()
     if endpoint is None:
         return None
-    params = {
+    fields = {
         "id_token_hint": id_token,
         "post_logout_redirect_uri": post_logout_redirect_uri,
         "client_id": settings.EPORTAL_OIDC_CLIENT_ID,
     }
-    return str(endpoint.copy_merge_params(params))
+    return str(endpoint), fields

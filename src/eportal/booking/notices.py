@@ -5,14 +5,13 @@ Only the clinic, the day, the time, the cancellation rule and, to someone acting
 patient's first name: never the reason or the type, which could tell a condition.
 """
 
-from urllib.parse import urljoin
-
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from eportal.clinic.selectors import get_clinic
+from eportal.core.public_url import public_url
 from eportal.representation.recipients import tell_about
 
 
@@ -99,7 +98,7 @@ def moved(new, old) -> None:
 def earlier_time_offered(offer) -> None:
     """The patient asked to be told (by SMS) of an earlier time; it is held for them until the offer expires."""
     clinic = get_clinic().name
-    link = urljoin(settings.EPORTAL_PUBLIC_URL, reverse("booking:offer", args=[offer.pk]))
+    link = public_url(reverse("booking:offer", args=[offer.pk]))
     _tell(
         offer.entry.appointment,
         _("An earlier time at %(clinic)s") % {"clinic": clinic},

@@ -20,14 +20,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
 from eportal.core.actor import Actor
+from eportal.identity.email import InvalidEmail, parse_email
 from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.national_id import InvalidNationalId, parse_national_id
 
@@ -40,7 +39,6 @@ GUARDIAN_SEPARATOR = ";"
 GUARDIAN_NUMBER_SEPARATOR = ":"
 WITHHELD_VALUES = {"ja": True, "nei": False, "": False}
 NAME_MAX_LENGTH = 100
-EMAIL_MAX_LENGTH = 254
 BATCH_SIZE = 1000
 # The fields an import owns; the rest of a ListPatient row is the portal's.
 SYNCED_FIELDS = ("first_name", "last_name", "gp_id", "mobile", "email")
@@ -131,9 +129,6 @@ def _clean_name(value: str, label: str, problems: list[str]) -> str:
     return value
 
 
-_validate_email = EmailValidator()
-
-
 def _parse_guardians(value: str, child_number: str | None, problems: list[str]) -> dict[str, str]:
     """The cell `fnr:mobil;fnr:mobil` as {guardian's number: mobile}. Guardians are named in the report by
     their place in the cell, never by number."""
@@ -201,14 +196,12 @@ def _parse_row(values: dict[str, str], practitioners: dict[str, int]) -> tuple[d
         except InvalidMobile as exc:
             problems.append(_("Mobile: %(reason)s") % {"reason": exc})
     email = values["epost"].strip()
-    row["email"] = email
+    row["email"] = ""
     if email:
         try:
-            if len(email) > EMAIL_MAX_LENGTH:
-                raise ValidationError("too long")
-            _validate_email(email)
-        except ValidationError:
-            problems.append(_("E-mail: the address is not valid."))
+            row["email"] = parse_email(email)
+        except InvalidEmail as exc:
+            problems.append(_("E-mail: %(reason)s") % {"reason": exc})
     hpr = values["fastlege_hpr"].strip()
     row["gp_id"] = practitioners.get(hpr)
     if row["gp_id"] is None:

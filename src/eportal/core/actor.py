@@ -8,8 +8,6 @@ import dataclasses
 import ipaddress
 from typing import Any
 
-from django.conf import settings
-
 SUBSTANTIAL = "substantial"
 HIGH = "high"
 LEVEL_ORDER = {SUBSTANTIAL: 1, HIGH: 2}
@@ -32,15 +30,10 @@ class Actor:
     ip: str = ""  # the client's address as the transport saw it
     user_agent: str = ""
     channel: str = WEB
-    origin: str = ""  # the portal address the client used: links in e-mail lead back there
     operator: str = ""  # a command's operator where there is no user (the audit log says cli:<name>)
     # The list patient (id) the person chose to act for (a child, or someone who gave them fullmakt), or
     # None for themselves. Only a wish: representation's policy decides on every use whether it holds.
     acting_for: int | None = None
-
-    @property
-    def site_root(self) -> str:
-        return self.origin or settings.EPORTAL_PUBLIC_URL
 
     @property
     def is_authenticated(self) -> bool:

@@ -5,6 +5,7 @@ that each child is in its age band of the access rules (representation.policy) f
 
 import datetime
 import random
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from eportal.clinic.ages import has_own_access
 from eportal.clinic.models import Clinic, Guardianship, ListPatient, Practitioner, Proxy
+from eportal.identity.email import parse_email
 from eportal.identity.mobile import InvalidMobile, parse_mobile
 from eportal.identity.synthetic import random_birth_date, synthetic_national_id
 
@@ -185,6 +187,20 @@ def featured_birth_dates(today: datetime.date) -> list[tuple[str, datetime.date]
 FEATURED_NAMES = [first for first, _ in featured_birth_dates(REFERENCE_DATE)]
 
 
+NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
+
+
+def ascii_name(name: str) -> str:
+    """A name as an e-mail address's local part may have it (identity.email): lower case, æ ø å as ae o a,
+    other letters without their accents (é as e)."""
+    decomposed = unicodedata.normalize("NFKD", name.lower().translate(NORWEGIAN_LETTERS))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def _email(*parts: str) -> str:
+    return parse_email(f"{'.'.join(ascii_name(part) for part in parts)}@example.com")
+
+
 def _mobile(rng: random.Random, used: set[str]) -> str:
     while True:
         candidate = f"{rng.choice('49')}{rng.randrange(10_000_000):07d}"
@@ -217,7 +233,7 @@ def _population(gps: list[Practitioner], ids: set[str], mobiles: set[str]):
             first = rng.choice(FIRST_NAMES)
             born = random_birth_date(rng, min_age=19, max_age=92, today=REFERENCE_DATE)
             number, mobile = _national_id(rng, born, ids), _mobile(rng, mobiles)
-            email = f"{first}.{last}.{number[-5:]}@example.com".lower() if rng.random() < 0.8 else ""
+            email = _email(first, last, number[-5:]) if rng.random() < 0.8 else ""
             adults.append((number, mobile))
             yield (
                 ListPatient(
@@ -259,7 +275,7 @@ def _featured(gp: Practitioner, today: datetime.date, ids: set[str], mobiles: se
             first_name=first,
             last_name=FAMILY_NAME,
             gp=gp,
-            email="" if first in children else f"{first}.{FAMILY_NAME}@example.com".lower(),
+            email="" if first in children else _email(first, FAMILY_NAME),
             on_list_from=LIST_SINCE,
         )
     kari = patients[PARENTS[0][0]]

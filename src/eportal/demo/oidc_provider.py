@@ -2,7 +2,10 @@
 
 On its login page a demo user types a demo patient's fødselsnummer as the user ("sub"); the provider
 then answers with that number in the fødselsnummer claim of the configured preset, and an `acr` of
-the level asked for. It runs Werkzeug's debugger, so it must only ever listen on 127.0.0.1.
+the level asked for. It lets anyone log in as anyone, so it listens on 127.0.0.1 only, unless
+`eportal demo --expose` serves the demo to other machines. oidc-provider-mock turns on Flask's debug mode
+and Werkzeug's debugger, whose error pages show a traceback and the debugger's secret: make_app turns both
+off, so that a bad request gets a plain error page.
 """
 
 import contextlib
@@ -11,6 +14,7 @@ import threading
 import urllib.parse
 import warnings
 
+import werkzeug.debug
 import werkzeug.serving
 from werkzeug.test import Client
 
@@ -47,12 +51,16 @@ class PersonClaims:
 def make_app(*, national_id_claim: str = "nnin_altsub", acr: str = "urn:bankid:bid;LOA=4", token_lifetime=None):
     options = {"access_token_max_age": token_lifetime} if token_lifetime is not None else {}
     provider = oidc_provider_mock.app(require_nonce=True, **options)
+    provider.debug = False
+    if isinstance(provider.wsgi_app, werkzeug.debug.DebuggedApplication):
+        provider.wsgi_app = provider.wsgi_app.app
     return PersonClaims(provider, national_id_claim=national_id_claim, acr=acr)
 
 
-def start_in_background(app=None, port: int = 0):
-    """Serve the provider on 127.0.0.1 in a daemon thread (for `eportal demo`: until the process ends)."""
-    server = werkzeug.serving.make_server(LOOPBACK, port, app or make_app(), threaded=True)
+def start_in_background(app=None, port: int = 0, host: str = LOOPBACK):
+    """Serve the provider in a daemon thread (for `eportal demo`: until the process ends); on 127.0.0.1
+    unless given the host `eportal demo --expose` serves on."""
+    server = werkzeug.serving.make_server(host, port, app or make_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     return server, thread

@@ -1,15 +1,34 @@
-"""The SMS ledger (every SMS with its price), the demo's outbox, and the lock that serialises SMS caps."""
+"""Notices waiting for the worker, the SMS ledger (every SMS with its price), the demo's outbox, and the lock
+that serialises SMS caps."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class QueuedMessage(models.Model):
+    """A notice by SMS or e-mail waiting for the worker. Its job holds only this row's id, and the worker deletes
+    the row once it has tried to send it: no address or text stays behind in either table."""
+
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.CASCADE)  # for the SMS caps
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.pk}"
+
+
 class OutboxMessage(models.Model):
     """A message the demo pretended to send, for the demo's outbox page. Never used in production."""
 
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("E-mail")
+    Channel = Channel
 
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)

@@ -41,15 +41,7 @@ def actor_for(request) -> Actor:
         ip=client_ip(request),
         user_agent=printable_user_agent(request.META.get("HTTP_USER_AGENT", "")),
         channel=WEB,
-        origin=_origin(request),
     )
-
-
-def _origin(request) -> str:
-    """The site root the client used; "" for a request made in code (a test's login) without a host."""
-    if "HTTP_HOST" not in request.META and "SERVER_NAME" not in request.META:
-        return ""
-    return request.build_absolute_uri("/")
 
 
 def client_network(request) -> str:

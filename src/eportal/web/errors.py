@@ -1,6 +1,7 @@
 """How the web shows a refusal (core.errors.UserError): one status per error code, in one place."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from eportal.core.errors import UserError
 
@@ -34,3 +35,13 @@ class UserErrorMiddleware:
             status = error_status(exception)
             return render(request, "error.html", {"error": exception, "status": status}, status=status)
         return None
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form that failed its CSRF check (an old page, cookies refused) gets the portal's own
+    page saying what to do, never Django's technical one."""
+    error = UserError(
+        _("The page had expired. Go back, reload the page and try again. Your browser must accept cookies."),
+        code="not_permitted",
+    )
+    return render(request, "error.html", {"error": error, "status": 403}, status=403)

@@ -15,7 +15,7 @@ from ..errors import AccountError
 from ..models import User
 from ..oidc import Identity, OidcError
 from ..selectors import account_of
-from .changes import send_email_confirmation
+from .account_mail import EMAIL_CONFIRMATION, queue_account_email
 from .sessions import record_failed_login
 
 
@@ -89,5 +89,5 @@ def register_with_bankid(*, actor: Actor, national_id: str, email: str, mobile: 
     record_event(
         "account_created", actor=actor.acting_as(user), subject_national_id=national_id, details={"factor": "bankid"}
     )
-    send_email_confirmation(actor.site_root, user)
+    queue_account_email(EMAIL_CONFIRMATION, user)
     return user

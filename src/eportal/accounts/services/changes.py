@@ -5,14 +5,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
-from eportal.clinic.selectors import get_clinic
 from eportal.core.actor import HIGH, Actor
 from eportal.notifications.services import queue_email
 
 from ..errors import AccountError
-from ..links import link
 from ..models import User
 from ..tokens import email_change_token
+from .account_mail import EMAIL_CONFIRMATION, person_mail_allowed, queue_account_email
 from .codes import close_open_codes
 from .registration import bad_link
 from .sessions import end_all_sessions
@@ -44,16 +43,6 @@ def change_password(*, actor: Actor, current: str, new_password: str, keep_sessi
     notify_credential_change(user, _("Your password in the e-portal was changed."))
 
 
-def send_email_confirmation(site_root: str, user: User) -> None:
-    """A link to user.pending_email; the address is used only once the link has been followed."""
-    queue_email(
-        to=user.pending_email,
-        subject=_("Confirm your new e-mail address"),
-        body=_("Click the link to use this e-mail address in the e-portal of %(clinic)s:\n%(link)s")
-        % {"clinic": get_clinic().name, "link": link(site_root, "accounts:confirm-email", user, email_change_token)},
-    )
-
-
 @transaction.atomic
 def request_email_change(*, actor: Actor, password: str, new_email: str) -> None:
     """The new address gets a link; it takes effect when the link is used. Needs the password, or a
@@ -61,15 +50,22 @@ def request_email_change(*, actor: Actor, password: str, new_email: str) -> None
     user = actor.user
     if not actor.meets(HIGH) and not user.check_password(password):
         raise AccountError(_("The password is wrong."))
+    if not person_mail_allowed(user.national_id):
+        raise AccountError(_("Too many e-mails have been sent. Wait a while and try again."), code="mail_limit")
     user.pending_email = new_email
     user.save(update_fields=["pending_email"])
-    send_email_confirmation(actor.site_root, user)
+    queue_account_email(EMAIL_CONFIRMATION, user)
     record_event("email_change_requested", actor=actor)
+
+
+def email_change_link_works(user: User | None, token: str) -> bool:
+    """The one check of an e-mail change link: an address waiting, and a token made for the account's state now."""
+    return user is not None and bool(user.pending_email) and email_change_token.check(user, token)
 
 
 @transaction.atomic
 def confirm_email_change(*, actor: Actor, user: User | None, token: str) -> None:
-    if user is None or not user.pending_email or not email_change_token.check(user, token):
+    if not email_change_link_works(user, token):
         raise bad_link()
     old = user.email
     user.email, user.pending_email = user.pending_email, ""

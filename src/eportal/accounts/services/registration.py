@@ -9,7 +9,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from eportal.audit.services import record_event
 from eportal.clinic.selectors import get_clinic, listed_patient, registered_mobiles
@@ -18,10 +17,10 @@ from eportal.core.throttle import throttled
 from eportal.notifications.services import queue_email
 
 from ..errors import AccountError
-from ..links import link
 from ..models import User
 from ..selectors import account_of, made_for_a_child
 from ..tokens import activation_token
+from .account_mail import ACTIVATION, person_mail_allowed, queue_account_email
 from .sessions import end_all_sessions
 
 
@@ -30,26 +29,13 @@ def bad_link() -> AccountError:
     return AccountError(_("The link has been used, has expired or is not complete."), code="bad_link")
 
 
-def send_activation(site_root: str, user: User) -> None:
-    clinic = get_clinic().name
-    queue_email(
-        to=user.email,
-        subject=_("Activate your user in the e-portal of %(clinic)s") % {"clinic": clinic},
-        body=_(
-            "Hello,\n\nClick the link to activate your user of the e-portal of %(clinic)s:\n%(link)s\n\n"
-            "The link works once and for 48 hours. If you did not ask for this, ignore this e-mail."
-        )
-        % {"clinic": clinic, "link": link(site_root, "accounts:activate", user, activation_token)},
-    )
-
-
 @transaction.atomic
 def register_account(*, actor: Actor, national_id: str, email: str, mobile: str, password: str) -> None:
     """Create an inactive account and send the activation link, if the person is on the list and the
     mobile is one the clinic registered on them. The caller shows the same page whatever happened."""
-    hashed = make_password(password)  # on every path, so the answer takes as long whatever happened
-    if throttled(actor, "registration", limit=20, seconds=3600):
-        return  # a flood of e-mails from one address is dropped; the page says the same
+    if throttled(actor, "registration", limit=20, seconds=3600) or not person_mail_allowed(national_id):
+        return  # a flood from one address, or for one person from many, is dropped unhashed; the page says the same
+    hashed = make_password(password)  # on every other path, so the answer takes as long whatever happened
     today = timezone.localdate()
     patient = listed_patient(national_id)
     existing = account_of(national_id)
@@ -101,7 +87,7 @@ def register_account(*, actor: Actor, national_id: str, email: str, mobile: str,
     user.consent_version, user.consent_given_at = settings.EPORTAL_CONSENT_VERSION, timezone.now()
     user.save()
     record_event("account_created", actor=actor.acting_as(user), subject_national_id=national_id)
-    send_activation(actor.site_root, user)
+    queue_account_email(ACTIVATION, user)
 
 
 def activation_link_works(user: User | None, token: str) -> bool:
@@ -120,19 +106,14 @@ def activate_account(*, actor: Actor, user: User | None, token: str) -> User:
 
 
 def resend_activation(*, actor: Actor, national_id: str, email: str) -> None:
-    """Ask for a new activation link. The lookup runs in the worker, so the answer is the same, as fast,
-    whether or not an account exists; a flood from one address or for one number is dropped."""
-    if throttled(actor, "activation", limit=10, seconds=3600) or throttled(
-        actor, "activation-number", limit=3, seconds=3600, key=national_id
+    """Ask for a new activation link. The answer is the same, after the same work, whether or not an account
+    exists; a flood from one address, or for one person from many, is dropped."""
+    if (
+        throttled(actor, "activation", limit=10, seconds=3600)
+        or throttled(actor, "activation-number", limit=3, seconds=3600, key=national_id)
+        or not person_mail_allowed(national_id)
     ):
         return
-    send_new_activation_link.enqueue(national_id=national_id, email=email, base_url=actor.site_root)
-
-
-@task()
-@transaction.atomic
-def send_new_activation_link(*, national_id: str, email: str, base_url: str) -> None:
-    """The worker's half: a new link, if an inactive account has this number and e-mail."""
     user = account_of(national_id, active=False)
-    if user is not None and user.email.casefold() == email.casefold():
-        send_activation(base_url, user)
+    matches = user is not None and user.email.casefold() == email.casefold()
+    queue_account_email(ACTIVATION, user if matches else None)

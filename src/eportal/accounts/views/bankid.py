@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from eportal.clinic.selectors import get_clinic
 from eportal.core.actor import HIGH, SUBSTANTIAL
+from eportal.core.public_url import public_url
 from eportal.web.errors import error_status
 from eportal.web.pages import form_page, safe_next
 
@@ -30,7 +31,7 @@ def bankid_start(request):
     try:
         url, pending = bankid.start_login(
             actor=request.actor,
-            redirect_uri=request.build_absolute_uri(reverse("accounts:bankid-callback")),
+            redirect_uri=public_url(reverse("accounts:bankid-callback")),
             level=HIGH if request.GET.get("niva") == HIGH else SUBSTANTIAL,
             next_url=safe_next(request),
         )

@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.core.actor import SUBSTANTIAL
+from eportal.core.public_url import public_url
 from eportal.web.pages import form_page, safe_next
 
 from .. import assurance, forms, oidc, web_session
@@ -91,9 +93,15 @@ def login_code_resend(request):
 def logout_view(request):
     id_token = web_session.log_out(request)
     messages.info(request, _("You are logged out."))
-    if id_token and oidc.is_configured():
-        # Ends the BankID session too, where the provider supports it, then comes back to the front page.
-        provider_logout = oidc.end_session_url(id_token, request.build_absolute_uri(reverse("clinic:front")))
-        if provider_logout:
-            return redirect(provider_logout)
-    return redirect("clinic:front")
+    provider_logout = (
+        id_token and oidc.is_configured() and oidc.end_session_form(id_token, public_url(reverse("clinic:front")))
+    )
+    if not provider_logout:
+        return redirect("clinic:front")
+    # The BankID session ends too: a form posted to the provider (by the page's script, or the button), which
+    # then sends the browser back to the front page.
+    endpoint, fields = provider_logout
+    response = render(request, "accounts/provider_logout.html", {"endpoint": endpoint, "fields": fields})
+    add_never_cache_headers(response)
+    response._csp_update = {"form-action": [oidc.end_session_origin()]}
+    return response

@@ -12,8 +12,8 @@ from eportal.web.pages import form_page
 
 from .. import forms, web_session
 from ..errors import AccountError
-from ..links import user_from_link
 from ..services import changes, sessions
+from .link_pages import link_page
 
 
 @patient_required
@@ -109,14 +109,24 @@ def change_password(request):
 
 def confirm_email_link(request, uidb64, token):
     web_session.keep_link_token(request, token)
-    return redirect("accounts:confirm-email-done", uidb64=uidb64)
+    return redirect("accounts:confirm-email-page", uidb64=uidb64)
 
 
-def confirm_email_done(request, uidb64):
-    token = web_session.link_token(request, forget=True)
-    try:
-        changes.confirm_email_change(actor=request.actor, user=user_from_link(uidb64), token=token)
-    except AccountError as exc:
-        return render(request, "accounts/reset_bad_link.html", {"reason": exc}, status=400)
-    messages.success(request, _("Your e-mail address is changed."))
-    return redirect("accounts:my-details" if request.user.is_authenticated else "clinic:front")
+def confirm_email_page(request, uidb64):
+    def confirm(user, token):
+        changes.confirm_email_change(actor=request.actor, user=user, token=token)
+        messages.success(request, _("Your e-mail address is changed."))
+        return redirect("accounts:my-details" if request.user.is_authenticated else "clinic:front")
+
+    return link_page(
+        request,
+        uidb64,
+        works=changes.email_change_link_works,
+        act=confirm,
+        template="accounts/confirm_email.html",
+        bad_link_page=_bad_link,
+    )
+
+
+def _bad_link(request, error):
+    return render(request, "accounts/reset_bad_link.html", {"reason": error}, status=400)

@@ -8,9 +8,8 @@ from eportal.clinic.selectors import get_clinic
 from eportal.web.pages import form_page
 
 from .. import forms, web_session
-from ..errors import AccountError
-from ..links import user_from_link
 from ..services import registration
+from .link_pages import link_page
 
 
 def register(request):
@@ -38,19 +37,19 @@ def activate_link(request, uidb64, token):
 
 
 def activate_confirm(request, uidb64):
-    token = web_session.link_token(request)
-    user = user_from_link(uidb64)
-    if request.method == "POST":
-        try:
-            registration.activate_account(actor=request.actor, user=user, token=token)
-        except AccountError as exc:
-            return _bad_link(request, exc)
-        web_session.link_token(request, forget=True)
+    def activate(user, token):
+        registration.activate_account(actor=request.actor, user=user, token=token)
         messages.success(request, _("Your user is activated. You can now log in."))
         return redirect("accounts:login-sms")
-    if not registration.activation_link_works(user, token):
-        return _bad_link(request, registration.bad_link())
-    return render(request, "accounts/activate.html")
+
+    return link_page(
+        request,
+        uidb64,
+        works=registration.activation_link_works,
+        act=activate,
+        template="accounts/activate.html",
+        bad_link_page=_bad_link,
+    )
 
 
 def _bad_link(request, error):
