@@ -2,7 +2,8 @@
 
 The worker writes them. The job holds the kind and the account's id; the link (a token over the account's
 state, under EPORTAL_PUBLIC_URL) is made while the e-mail is sent, so no working link is ever stored. Every
-e-mail about a person's account is capped per person per hour and per day, whichever addresses ask for it.
+e-mail about a person's account is capped per person per hour and per day, whichever addresses ask for it
+(person_mail_allowed), besides the limits per client network (request_dropped).
 """
 
 from django.conf import settings
@@ -11,8 +12,8 @@ from django_tasks import task
 
 from eportal.audit.services import record_event
 from eportal.clinic.selectors import get_clinic
-from eportal.core.actor import system_actor
-from eportal.core.throttle import capped
+from eportal.core.actor import Actor, system_actor
+from eportal.core.throttle import capped, throttled
 from eportal.notifications.tasks import send_email_now
 
 from ..links import link
@@ -29,6 +30,16 @@ def person_mail_allowed(national_id: str) -> bool:
     per_hour = capped("account-mail-hour", national_id, limit=settings.EPORTAL_MAIL_CAP_PERSON_HOUR, seconds=3600)
     per_day = capped("account-mail-day", national_id, limit=settings.EPORTAL_MAIL_CAP_PERSON_DAY, seconds=86400)
     return not (per_hour or per_day)
+
+
+def request_dropped(actor: Actor, scope: str, national_id: str) -> bool:
+    """Whether to drop a request for an e-mail about `national_id` (a reset, a new activation link): one client
+    network may ask 10 times an hour, 3 of them for one number, and the person's own caps must allow it."""
+    return (
+        throttled(actor, scope, limit=10, seconds=3600)
+        or throttled(actor, f"{scope}-number", limit=3, seconds=3600, key=national_id)
+        or not person_mail_allowed(national_id)
+    )
 
 
 def queue_account_email(kind: str, user: User | None) -> None:

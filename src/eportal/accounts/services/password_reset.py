@@ -6,13 +6,12 @@ from django.utils.translation import gettext as _
 
 from eportal.audit.services import record_event
 from eportal.core.actor import Actor
-from eportal.core.throttle import throttled
 
 from ..errors import AccountError
 from ..models import OneTimeCode, User
 from ..selectors import account_of
 from ..tokens import reset_token
-from .account_mail import RESET, person_mail_allowed, queue_account_email
+from .account_mail import RESET, queue_account_email, request_dropped
 from .changes import notify_credential_change
 from .codes import check_code, close_open_codes
 from .registration import bad_link
@@ -22,11 +21,7 @@ from .sessions import end_all_sessions
 def request_password_reset(*, actor: Actor, national_id: str) -> None:
     """Ask for a reset link by e-mail. The answer is the same, after the same work, whether or not an account
     exists; a flood from one address, or for one person from many, is dropped."""
-    if (
-        throttled(actor, "reset", limit=10, seconds=3600)
-        or throttled(actor, "reset-number", limit=3, seconds=3600, key=national_id)
-        or not person_mail_allowed(national_id)
-    ):
+    if request_dropped(actor, "reset", national_id):
         return
     queue_account_email(RESET, account_of(national_id, active=True))
 

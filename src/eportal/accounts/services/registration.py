@@ -20,7 +20,7 @@ from ..errors import AccountError
 from ..models import User
 from ..selectors import account_of, made_for_a_child
 from ..tokens import activation_token
-from .account_mail import ACTIVATION, person_mail_allowed, queue_account_email
+from .account_mail import ACTIVATION, person_mail_allowed, queue_account_email, request_dropped
 from .sessions import end_all_sessions
 
 
@@ -108,11 +108,7 @@ def activate_account(*, actor: Actor, user: User | None, token: str) -> User:
 def resend_activation(*, actor: Actor, national_id: str, email: str) -> None:
     """Ask for a new activation link. The answer is the same, after the same work, whether or not an account
     exists; a flood from one address, or for one person from many, is dropped."""
-    if (
-        throttled(actor, "activation", limit=10, seconds=3600)
-        or throttled(actor, "activation-number", limit=3, seconds=3600, key=national_id)
-        or not person_mail_allowed(national_id)
-    ):
+    if request_dropped(actor, "activation", national_id):
         return
     user = account_of(national_id, active=False)
     matches = user is not None and user.email.casefold() == email.casefold()
