@@ -1,4 +1,5 @@
-"""Load benchmark of the patient login (password step, then SMS code step) against a bare Django view.
+"""Load benchmark of the patient login (password step, then SMS code step) and of the «Hjelp til innlogging»
+reset request against a bare Django view.
 
     .venv/bin/python bench/auth_bench.py                       # SQLite, data at 1x and 10x
     .venv/bin/python bench/auth_bench.py --database postgres   # PostgreSQL on 127.0.0.1:5432 (own db, dropped)
@@ -12,14 +13,23 @@ settings; see that file for what differs), and runs bench/auth_load.py in a seco
     warm-up    a few bare requests and logins (not counted)
     bare A     --users virtual users x --bare-per-user GET /bench/bare/ (one query, one small template)
     login      --users virtual users x --logins-per-user logins: GET login page, POST password, POST code
+    code       the code step alone (the password steps done first, not counted)
+    reset      --users virtual users x --resets-per-user POST /hjelp-til-innlogging/ (after one GET per user
+               for the CSRF token), alternately for a list patient with an active account and for a valid
+               synthetic number that is on no list; every number is asked for once, every POST comes from
+               a client address of its own (X-Forwarded-For; the bench settings trust a proxy), so the
+               throttles are counted and checked on every request but none of them trips
     bare B     as bare A, to see whether the server drifted during the run
 
 Every login uses an account of its own. The load generator checks each answer (302 to /logg-inn/kode/,
-302 to /min-side/ with a new session cookie), so the run fails rather than timing error pages.
-Reported per scale: p50, p99 and throughput for bare (A and B pooled), password step and code step,
-each step's p50/p99 as a ratio to bare's in the same run, and the server's CPU per request. Then the
-10x/1x ratios, raw and divided by the bare ratio (the two scales are two server runs; the machine's
-2 cores are shared by server and load generator, so only ratios from one run are solid).
+302 to /min-side/ with a new session cookie; 200 «Sjekk e-posten din» for a reset request), so the run
+fails rather than timing error pages; after the run, the database must hold one session per code used and
+exactly one queued e-mail job per reset request (with the asked-for account, or none for unknown numbers).
+Reported per scale: p50, p99 and throughput for bare (A and B pooled), password step, code step and the
+reset request (with an account and for an unknown number apart), each step's p50/p99 as a ratio to bare's
+in the same run, the server's CPU per request, and reset(account)/reset(unknown) (the answer should cost
+the same). Then the 10x/1x ratios, raw and divided by the bare ratio (the two scales are two server runs;
+the machine's 2 cores are shared by server and load generator, so only ratios from one run are solid).
 
 Everything it starts (gunicorn, the load generator, the temporary directory, the PostgreSQL database)
 is stopped or removed at the end, also on errors and Ctrl+C.
@@ -50,6 +60,9 @@ PASSWORD = "lang nok setning"  # noqa: S105 - the benchmark accounts' password
 ACCOUNT_SHARE = 3  # one list patient in ACCOUNT_SHARE has an account
 SEED = 20261125
 WARM_UP_LOGINS_PER_WORKER = 2
+WARM_UP_RESETS_PER_WORKER = 2
+RESETS_FILE = "resets.json"  # written by the set-up next to --accounts-out; read by _count in the same folder
+RESET_KINDS = ("account", "unknown")
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
@@ -112,6 +125,50 @@ def _extra_patients(count: int, seed: int):
             ListPatient.objects.bulk_create(batch)
             batch = []
     ListPatient.objects.bulk_create(batch)
+
+
+def _unknown_numbers(count: int, seed: int) -> list[str]:
+    """Valid synthetic fødselsnummer (adults, as the list's) of nobody on the list and with no account."""
+    import datetime
+    import random
+
+    from eportal.accounts.models import User
+    from eportal.clinic.models import ListPatient
+    from eportal.identity.synthetic import random_birth_date, synthetic_national_id
+
+    rng = random.Random(seed)
+    taken = set(ListPatient.objects.values_list("national_id", flat=True))
+    taken |= set(User.objects.exclude(national_id=None).values_list("national_id", flat=True))
+    found = []
+    while len(found) < count:
+        born = random_birth_date(rng, min_age=19, max_age=92, today=datetime.date(2026, 1, 1))
+        number = synthetic_national_id(born, rng=rng)
+        if number not in taken:
+            taken.add(number)
+            found.append(number)
+    return found
+
+
+def reset_jobs() -> dict:
+    """The queued reset e-mail jobs: {"<national_id>": count} for those with an account, "": count without."""
+    from django_tasks_db.models import DBTaskResult
+
+    from eportal.accounts.models import User
+    from eportal.accounts.services.account_mail import RESET, send_account_email
+
+    user_ids = []
+    for args_kwargs in DBTaskResult.objects.filter(task_path=send_account_email.module_path).values_list(
+        "args_kwargs", flat=True
+    ):
+        kwargs = args_kwargs["kwargs"]
+        if kwargs["kind"] == RESET:
+            user_ids.append(kwargs["user_id"])
+    numbers = dict(User.objects.filter(pk__in=[pk for pk in user_ids if pk]).values_list("pk", "national_id"))
+    found = {}
+    for pk in user_ids:
+        key = numbers.get(pk, f"?{pk}") if pk else ""
+        found[key] = found.get(key, 0) + 1
+    return found
 
 
 def make_accounts(holders: list[tuple[str, str]]) -> dict:
@@ -194,17 +251,28 @@ def setup_command(options) -> None:
         if mobile and mobile not in shared and pk not in children
     ]
     rng = random.Random(SEED + options.scale)
-    # A third of the list has an account, or more if the run needs more logins (each uses a fresh account).
-    holders = rng.sample(holders, min(len(holders), max(patients // ACCOUNT_SHARE, options.logins)))
-    if len(holders) < options.logins:
-        raise SystemExit(f"only {len(holders)} possible account holders for {options.logins} logins")
+    # A third of the list has an account, or more if the run needs more logins and resets (each uses a
+    # fresh account).
+    needed = options.logins + options.resets
+    holders = rng.sample(holders, min(len(holders), max(patients // ACCOUNT_SHARE, needed)))
+    if len(holders) < needed:
+        raise SystemExit(f"only {len(holders)} possible account holders for {options.logins} logins and resets")
 
     hashing = make_accounts([(national_id, email) for _, national_id, _, email in holders])
+    login_holders = rng.sample(holders, options.logins)
     login_accounts = [
         {"national_id": national_id, "mobile": mobile, "password": PASSWORD}
-        for _, national_id, mobile, _ in rng.sample(holders, options.logins)
+        for _, national_id, mobile, _ in login_holders
     ]
     Path(options.accounts_out).write_text(json.dumps(login_accounts))
+    # Reset requests: as many list patients with an active account (none of those that log in) as valid
+    # synthetic numbers that are on no list and have no account; each is asked for once.
+    others = sorted(set(holders) - set(login_holders))
+    resets = {
+        "account": [national_id for _, national_id, _, _ in rng.sample(others, options.resets)],
+        "unknown": _unknown_numbers(options.resets, SEED + 1000 + options.scale),
+    }
+    Path(options.accounts_out).with_name(RESETS_FILE).write_text(json.dumps(resets))
     import eportal
 
     info = {
@@ -213,6 +281,7 @@ def setup_command(options) -> None:
         "list_patients": patients,
         "accounts": User.objects.filter(national_id__isnull=False).count(),
         **hashing,
+        "reset_jobs_before": sum(reset_jobs().values()),
         "setup_seconds": time.perf_counter() - started,
     }
     print(json.dumps(info))
@@ -220,6 +289,8 @@ def setup_command(options) -> None:
 
 def count_command(_options) -> None:
     _django()
+    jobs = reset_jobs()
+    asked = set(json.loads(Path(RESETS_FILE).read_text())["account"]) if Path(RESETS_FILE).exists() else set()
     from django.contrib.sessions.models import Session
 
     from eportal.accounts.models import AccountSession, OneTimeCode
@@ -234,6 +305,11 @@ def count_command(_options) -> None:
                 "sms_sent": SmsLedgerEntry.objects.filter(status="sent").count(),
                 "sessions": Session.objects.count(),
                 "audit_events": AuditEvent.objects.count(),
+                "reset_jobs_unknown": jobs.get("", 0),
+                "reset_jobs_account": sum(n for key, n in jobs.items() if key),
+                "reset_jobs_accounts": sum(1 for key in jobs if key),
+                "reset_jobs_repeated": sum(1 for key, n in jobs.items() if key and n > 1),
+                "reset_jobs_not_asked": sum(1 for key in jobs if key and key not in asked),
             }
         )
     )
@@ -405,8 +481,8 @@ class Server:
 
 
 AUTH_LOAD = BENCH_DIR / "auth_load.py"
-# The sample that counts one completed round of a phase, where it is not named like the phase.
-DONE_SAMPLE = {"login": "code_step", "code": "code_only"}
+# The samples that count one completed round of a phase, where they are not named like the phase.
+DONE_SAMPLE = {"login": "code_step", "code": "code_only", "reset": ("reset_account", "reset_unknown")}
 
 
 def run_load(
@@ -441,7 +517,9 @@ def run_load(
     result["other_cpus"] = max(0.0, others) / (time.perf_counter() - wall_before)
     if result["errors"] or result["stragglers"]:
         raise RuntimeError(f"{phase}: {len(result['errors'])} errors, e.g. {result['errors'][:3]}")
-    result["done"] = len(result["samples"].get(DONE_SAMPLE.get(phase, phase), []))
+    done_samples = DONE_SAMPLE.get(phase, phase)
+    done_samples = (done_samples,) if isinstance(done_samples, str) else done_samples
+    result["done"] = sum(len(result["samples"].get(name, [])) for name in done_samples)
     if result["done"] < users * per_user:
         print(f"  note: {phase} stopped at --max-seconds after {result['done']} of {users * per_user}", flush=True)
     return result
@@ -458,18 +536,52 @@ class AccountPool:
         return self.accounts[self.next - count : self.next]
 
 
+def client_address(index: int) -> str:
+    """The index-th client address of a run (10.0.0.1 on): one per reset request, never used twice."""
+    index += 1
+    return f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
+
+
+class ResetPool:
+    """Reset requests for the load generator, each number and each client address used once: per virtual
+    user of `per_user` rounds, account and unknown numbers alternately (every other user starts with an
+    unknown one), so both kinds meet the same load."""
+
+    def __init__(self, numbers: dict[str, list[str]], per_user: int):
+        self.pools = {kind: AccountPool(numbers[kind]) for kind in RESET_KINDS}
+        self.per_user, self.addresses = per_user, 0
+
+    def take(self, count: int, per_user: int | None = None) -> list:
+        per_user = per_user or self.per_user
+        if count % 2 or per_user % 2:
+            raise ValueError("reset requests come in pairs (one with an account, one for an unknown number)")
+        numbers = {kind: iter(pool.take(count // 2)) for kind, pool in self.pools.items()}
+        entries = []
+        for index in range(count):
+            user, round_ = divmod(index, per_user)
+            kind = RESET_KINDS[(round_ + user) % 2]
+            entries.append({"national_id": next(numbers[kind]), "kind": kind, "ip": client_address(self.addresses)})
+            self.addresses += 1
+        return entries
+
+
 def measured(server, workdir, phase, options, pool=None, *, per_user=None, accounts=None, script=AUTH_LOAD) -> dict:
     """One measured phase, repeated (at most --retries times) while other jobs on the machine used more
     than --max-other-cpus CPUs during it. Each attempt takes fresh accounts from `pool` if given, else
     uses `accounts`."""
     if per_user is None:
         per_user = options.bare_per_user if phase == "bare" else options.logins_per_user
+    earlier = None
     for attempt in range(options.retries + 1):
         wait_quiet(options, phase)
         if pool is not None:
             accounts = pool.take(options.users * per_user)
         result = run_load(server, workdir, phase, options.users, per_user, options, accounts, script)
         result["attempts"] = attempt + 1
+        # Every attempt's completed requests per sample name, for checks of what the database holds afterwards.
+        counts = {name: len(values) for name, values in result["samples"].items()}
+        result["attempt_counts"] = [*(earlier or []), counts]
+        earlier = result["attempt_counts"]
         if result["other_cpus"] <= options.max_other_cpus:
             return result
         print(f"  {phase}: other jobs used {result['other_cpus']:.2f} CPUs meanwhile", flush=True)
@@ -607,9 +719,13 @@ def run_scale(scale: int, options) -> dict:
     with workspace("auth", scale, options) as (workdir, env, pg_name):
         warm_up_logins = WARM_UP_LOGINS_PER_WORKER * options.workers
         logins = warm_up_logins + 2 * (options.retries + 1) * options.users * options.logins_per_user
-        setup_args = ["--logins", str(logins), "--accounts-out", str(workdir / "accounts.json")]
+        warm_up_resets = WARM_UP_RESETS_PER_WORKER * options.workers
+        resets = (warm_up_resets + (options.retries + 1) * options.users * options.resets_per_user) // 2  # each kind
+        setup_args = ["--logins", str(logins), "--resets", str(resets)]
+        setup_args += ["--accounts-out", str(workdir / "accounts.json")]
         info = run_setup(__file__, scale, setup_args, env, workdir, options)
         pool = AccountPool(json.loads((workdir / "accounts.json").read_text()))
+        reset_pool = ResetPool(json.loads((workdir / RESETS_FILE).read_text()), options.resets_per_user)
 
         server = start_server(env, workdir, options, pg_name, scale)
         try:
@@ -617,10 +733,15 @@ def run_scale(scale: int, options) -> dict:
             run_load(
                 server, workdir, "login", options.workers, WARM_UP_LOGINS_PER_WORKER, options, pool.take(warm_up_logins)
             )
+            warm_up = run_load(
+                server, workdir, "reset", options.workers, WARM_UP_RESETS_PER_WORKER, options,
+                reset_pool.take(warm_up_resets, per_user=WARM_UP_RESETS_PER_WORKER),
+            )  # fmt: skip
             phases = {
                 "bare_a": measured(server, workdir, "bare", options),
                 "login": measured(server, workdir, "login", options, pool),
                 "code": measured(server, workdir, "code", options, pool),
+                "reset": measured(server, workdir, "reset", options, reset_pool, per_user=options.resets_per_user),
                 "bare_b": measured(server, workdir, "bare", options),
             }
         finally:
@@ -630,12 +751,16 @@ def run_scale(scale: int, options) -> dict:
     # Every login that answered 302 /min-side/ must have left its session row (warm-up, retries included).
     if counts["account_sessions"] != counts["codes_used"]:
         raise RuntimeError(f"{counts['account_sessions']} sessions in the database for {counts['codes_used']} codes")
+    warm_up_counts = {name: len(values) for name, values in warm_up["samples"].items()}
+    reset_requests = check_reset_jobs(info, counts, [warm_up_counts, *phases["reset"]["attempt_counts"]])
 
-    bare_a, login, code, bare_b = phases["bare_a"], phases["login"], phases["code"], phases["bare_b"]
+    bare_a, login, code, reset, bare_b = (phases[key] for key in ("bare_a", "login", "code", "reset", "bare_b"))
     rows = bare_rows(bare_a, bare_b)
     for step in ("login_page", "password_step", "code_step"):
         rows[step] = summarize(step, login["samples"][step], login["duration"])
     rows["code_only"] = summarize("code step alone", code["samples"]["code_only"], code["duration"])
+    rows["reset_account"] = summarize("reset (account)", reset["samples"]["reset_account"], reset["duration"])
+    rows["reset_unknown"] = summarize("reset (unknown number)", reset["samples"]["reset_unknown"], reset["duration"])
     return {
         "scale": scale,
         "info": info,
@@ -645,11 +770,47 @@ def run_scale(scale: int, options) -> dict:
         "logins_per_s": login["done"] / login["duration"],
         "login_server_cpu_ms": per_request_ms([login], "server"),
         "login_load_cpu_ms": per_request_ms([login], "load"),
+        "resets_per_s": reset["done"] / reset["duration"],
+        "reset_server_cpu_ms": per_request_ms([reset], "server"),
+        "reset_load_cpu_ms": per_request_ms([reset], "load"),
+        "reset_requests": reset_requests,
         "bare_server_cpu_ms": per_request_ms([bare_a, bare_b], "server", rows["bare"]["n"]),
         "bare_load_cpu_ms": per_request_ms([bare_a, bare_b], "load", rows["bare"]["n"]),
         "other_cpus": {name: phase["other_cpus"] for name, phase in phases.items()},
         "attempts": {name: phase["attempts"] for name, phase in phases.items()},
     }
+
+
+def check_reset_jobs(info: dict, counts: dict, attempts: list[dict]) -> dict:
+    """Exactly one queued reset e-mail job per reset request answered (warm-up and every attempt): with the
+    account for each number with one, asked for once, and with no account for each unknown number.
+    Returns the requests and jobs counted."""
+    asked = {kind: sum(attempt.get(f"reset_{kind}", 0) for attempt in attempts) for kind in RESET_KINDS}
+    found = {
+        "requests_account": asked["account"],
+        "requests_unknown": asked["unknown"],
+        "jobs_account": counts["reset_jobs_account"],
+        "jobs_unknown": counts["reset_jobs_unknown"],
+        "jobs_before": info["reset_jobs_before"],
+    }
+    wrong = []
+    if info["reset_jobs_before"]:
+        wrong.append(f"{info['reset_jobs_before']} reset jobs in the database before the run")
+    if counts["reset_jobs_account"] != asked["account"] or counts["reset_jobs_accounts"] != asked["account"]:
+        wrong.append(
+            f"{counts['reset_jobs_account']} jobs for {counts['reset_jobs_accounts']} accounts after "
+            f"{asked['account']} requests for numbers with an account"
+        )
+    if counts["reset_jobs_unknown"] != asked["unknown"]:
+        wrong.append(f"{counts['reset_jobs_unknown']} jobs without an account for {asked['unknown']} unknown numbers")
+    if counts["reset_jobs_repeated"] or counts["reset_jobs_not_asked"]:
+        wrong.append(
+            f"{counts['reset_jobs_repeated']} accounts with more than one job, "
+            f"{counts['reset_jobs_not_asked']} with a job not asked for"
+        )
+    if wrong:
+        raise RuntimeError("reset jobs: " + "; ".join(wrong))
+    return found
 
 
 def describe_source(options) -> str:
@@ -735,6 +896,10 @@ def scale_sections(results: list[dict], options, what: str):
         yield result, result["info"], result["rows"]
 
 
+LOGIN_ROWS = ("login_page", "password_step", "code_step", "code_only")
+RESET_ROWS = ("reset_account", "reset_unknown")
+
+
 def report(results: list[dict], options) -> None:
     for result, info, rows in scale_sections(results, options, "Login load benchmark"):
         print(
@@ -742,14 +907,26 @@ def report(results: list[dict], options) -> None:
             f"{info['hasher']} verify {info['verify_wall_ms']:.0f} ms wall / {info['verify_cpu_ms']:.0f} ms CPU "
             f"(setup process, no load)"
         )
-        print_rows(rows, ("bare", "bare_a", "bare_b", "login_page", "password_step", "code_step", "code_only"))
+        print_rows(rows, ("bare", "bare_a", "bare_b", *LOGIN_ROWS, *RESET_ROWS))
         print(
             f"  logins {result['logins_per_s']:.2f}/s; server CPU {result['login_server_cpu_ms']:.0f} ms per login "
             f"(3 requests), {result['bare_server_cpu_ms']:.1f} ms per bare request; load generator CPU "
             f"{result['login_load_cpu_ms']:.1f} ms per login, {result['bare_load_cpu_ms']:.1f} ms per bare request"
         )
+        account, unknown = rows["reset_account"], rows["reset_unknown"]
+        jobs = result["reset_requests"]
+        print(
+            f"  resets {result['resets_per_s']:.1f}/s; server CPU {result['reset_server_cpu_ms']:.1f} ms per reset "
+            f"request; reset(account)/reset(unknown): p50 {account['p50_ms'] / unknown['p50_ms']:.2f}, "
+            f"p99 {account['p99_ms'] / unknown['p99_ms']:.2f}, mean {account['mean_ms'] / unknown['mean_ms']:.2f}"
+        )
+        print(
+            f"  reset jobs queued: {jobs['jobs_account']} with an account for {jobs['requests_account']} requests, "
+            f"{jobs['jobs_unknown']} without for {jobs['requests_unknown']} unknown numbers "
+            f"(warm-up and every attempt; one each, as expected)"
+        )
         print_other_cpus(result)
-    print_scaling(results, ("bare", "login_page", "password_step", "code_step", "code_only"))
+    print_scaling(results, ("bare", *LOGIN_ROWS, *RESET_ROWS))
     if options.json_out:
         Path(options.json_out).write_text(json.dumps({"options": vars(options), "results": results}, indent=1))
 
@@ -832,12 +1009,18 @@ def internal_command(commands: dict, numbers: dict[str, int]) -> bool:
 
 
 def main() -> None:
-    if internal_command({"_setup": setup_command, "_count": count_command}, {"--logins": 0}):
+    if internal_command({"_setup": setup_command, "_count": count_command}, {"--logins": 0, "--resets": 0}):
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common_arguments(parser)
     parser.add_argument("--logins-per-user", type=int, default=10)
-    run_all_scales(parser.parse_args(), run_scale, report)
+    parser.add_argument(
+        "--resets-per-user", type=int, default=20, help="reset requests per virtual user (even; default 20)"
+    )
+    options = parser.parse_args()
+    if options.resets_per_user < 2 or options.resets_per_user % 2:
+        parser.error("--resets-per-user must be even (half with an account, half for unknown numbers)")
+    run_all_scales(options, run_scale, report)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Load generator for bench/auth_bench.py: a separate process, standard library only (booking_load.py
 builds on its Client, login steps and run_users).
 
-    python bench/auth_load.py --base-url http://127.0.0.1:PORT --phase bare|login --users 20 \
+    python bench/auth_load.py --base-url http://127.0.0.1:PORT --phase bare|login|code|reset --users 20 \
         --per-user 10 --max-seconds 120 [--accounts accounts.json --sms-dir DIR] --out result.json
 
 Each virtual user is a thread with its own cookies and a new TCP connection per request (gunicorn's
@@ -17,6 +17,11 @@ login: per round, with a fresh cookie jar and the next of this user's accounts:
 code:  the code step alone: every user first does the login page and password step for all its
        rounds (recorded as prep_*), then all users wait for each other and post only the codes
        (recorded as code_only), so no Argon2 hashing competes with the code checks.
+reset: «Hjelp til innlogging». Each user first GETs /hjelp-til-innlogging/ once for the CSRF cookie and
+       token (recorded as prep_help_page, from 127.0.0.1), then per round POSTs the next of its entries
+       ({national_id, kind, ip}) with "X-Forwarded-For: <ip>" (the benchmark server trusts a proxy, and
+       every entry has an address of its own, so the per-network throttles count each request once) and
+       expects 200 with the heading «Sjekk e-posten din»; recorded as reset_<kind> (account or unknown).
 Latencies are wall-clock times from connect to the end of the response body, in seconds.
 """
 
@@ -33,6 +38,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RESET_SENT = re.compile(rb"<h1>\s*Sjekk e-posten din\s*</h1>")
+HELP_PATH = "/hjelp-til-innlogging/"
 TIMEOUT_SECONDS = 120
 
 
@@ -48,8 +55,8 @@ class Client:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "eportal-auth-bench/1"}
+    def request(self, method: str, path: str, form: dict | None = None, extra_headers: dict | None = None):
+        headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "eportal-auth-bench/1", **(extra_headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -140,13 +147,35 @@ def run_login(client: Client, record, account, sms_dir: Path) -> None:
     code_step(client, token, code, pre_login_session, record=record, name="code_step")
 
 
+def help_page(client: Client, record) -> str:
+    """GET «Hjelp til innlogging» (CSRF cookie and token; not a throttled request); returns the token."""
+    status, _, content, elapsed = client.request("GET", HELP_PATH)
+    match = CSRF_INPUT.search(content.decode())
+    expect(status == 200 and match is not None, f"help page: HTTP {status}")
+    record("prep_help_page", elapsed)
+    return match.group(1)
+
+
+def run_reset(client: Client, token: str, entry: dict, record) -> None:
+    """One reset request from the entry's own client address; the answer must be «Sjekk e-posten din»."""
+    form = {"csrfmiddlewaretoken": token, "national_id": entry["national_id"]}
+    status, _, content, elapsed = client.request("POST", HELP_PATH, form, {"X-Forwarded-For": entry["ip"]})
+    expect(
+        status == 200 and RESET_SENT.search(content) is not None,
+        f"reset ({entry['kind']}): HTTP {status} {content[:300]!r}",
+    )
+    record(f"reset_{entry['kind']}", elapsed)
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, phases: list[str]) -> None:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--phase", choices=phases, required=True)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--per-user", type=int, default=10, help="rounds per virtual user")
     parser.add_argument("--max-seconds", type=float, default=120)
-    parser.add_argument("--accounts", type=Path, help="JSON list of {national_id, mobile, password}")
+    parser.add_argument(
+        "--accounts", type=Path, help="JSON list of {national_id, mobile, password}; for reset {national_id, kind, ip}"
+    )
     parser.add_argument("--sms-dir", type=Path)
     parser.add_argument("--out", type=Path, required=True)
 
@@ -217,7 +246,7 @@ def run_users(options, prepare, one_round, extra: dict | None = None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser, ["bare", "login", "code"])
+    add_common_arguments(parser, ["bare", "login", "code", "reset"])
     options = parser.parse_args()
 
     url = urllib.parse.urlsplit(options.base_url)
@@ -229,6 +258,9 @@ def main() -> None:
         return accounts[index * options.per_user : (index + 1) * options.per_user]
 
     def prepare(index: int, record, fail):
+        if options.phase == "reset":
+            client = Client(url.hostname, url.port)
+            return client, help_page(client, record)
         if options.phase != "code":
             return Client(url.hostname, url.port)
         # The code step alone: the login page and password step for every round first (recorded as prep_*).
@@ -246,6 +278,8 @@ def main() -> None:
             run_bare(state, record, None)
         elif options.phase == "login":
             run_login(state, record, mine(index)[round_], options.sms_dir)
+        elif options.phase == "reset":
+            run_reset(*state, mine(index)[round_], record)
         elif round_ < len(state):
             code_step(*state[round_], record=record, name="code_only")
 

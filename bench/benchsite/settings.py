@@ -10,6 +10,12 @@ Changed, and why:
   * synthetic fødselsnummer allowed (the demo clinic's patients are synthetic).
   * SMS caps and the axes failure limit raised very high: every request comes from 127.0.0.1, so the
     per-address caps (10 SMS per 15 minutes) would stop the benchmark after ten logins.
+  * a reverse proxy trusted (EPORTAL_BEHIND_PROXY=1, as in a deployment behind nginx): the client address
+    is the last X-Forwarded-For entry where a request has one, else 127.0.0.1. Only the reset phase sends
+    one, a different address per request, so the reset throttles (10 per network per hour, 3 per network
+    and number) stay as in production and are counted on every request without ever tripping. No request
+    sends X-Forwarded-Proto, so every request is plain HTTP as before. The cache is eportal's default
+    without REDIS_URL: in-memory per gunicorn worker (a deployment with REDIS_URL shares one Redis).
   * SMS go to benchsite.sms.FileSmsBackend (one small file per mobile), where the load generator
     reads the code. A real provider's HTTP round trip is not part of the figures.
   * nothing about hashing, but the benchmark refuses to run if the preferred hasher is MD5 (the tests'
@@ -34,6 +40,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("EPORTAL_ALLOW_SYNTHETIC_IDS", "1")
 os.environ.setdefault("EPORTAL_SMS_BACKEND", "benchsite.sms.FileSmsBackend")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+os.environ.setdefault("EPORTAL_BEHIND_PROXY", "1")
 for _cap in (
     "EPORTAL_SMS_CAP_ACCOUNT_15MIN",
     "EPORTAL_SMS_CAP_ACCOUNT_DAY",
