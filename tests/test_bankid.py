@@ -262,6 +262,7 @@ def test_logout_ends_the_provider_session_too(client, family, kari_account, bank
     assert f"form-action 'self' {bankid.base_url}" in response["Content-Security-Policy"]
     assert "no-store" in response["Cache-Control"]
     assert "_auth_user_id" not in client.session
+    assert "Du er logget ut." not in page and "Du er logget ut." in client.get("/").content.decode()
 
 
 def test_tampered_callbacks_never_give_a_500(client, family, bankid):

@@ -53,6 +53,7 @@ def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_contex
     expect(page).to_have_url(f"{provider}/oauth2/end_session")
     page.get_by_role("button", name="End session").click()
     expect(page).to_have_url(origin + "/")
+    expect(page.get_by_text("Du er logget ut.")).to_be_visible()  # kept for the page the provider sent us back to
     page.goto(origin + "/min-side/")
     expect(page).to_have_url(re.compile(r"/logg-inn/\?next=/min-side/$"))
     context.close()
