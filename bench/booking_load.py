@@ -3,16 +3,16 @@
     python bench/booking_load.py --base-url http://127.0.0.1:PORT --phase PHASE --users 20 --per-user 50 \
         --max-seconds 300 --accounts accounts.json --sms-dir DIR --out result.json
 
-Virtual user i uses account i of --accounts: {national_id, mobile, password, type_id, free_slots,
-future, past, cookies}. Phases (each answer is checked, so an error page is never timed):
+Virtual user i uses account i of --accounts: {national_id, mobile, password, type_id, slots_path,
+free_slots, future, past, cookies}. Phases (each answer is checked, so an error page is never timed):
 
 login         once per user, the real login (GET the login page, POST personnummer + password, read the
               code the server wrote to SMS_DIR/<mobile>, POST the code); the result's "sessions" has each
               user's cookies, which the phases below send (one session per user, made once).
 bare          GET /bench/bare/ without a session (auth_load.py's yardstick): 200 and an <h1>.
 bare_session  the same GET with the user's session (session, account-session check, session save).
-slots         GET /timer/bestill/<type_id>/ (free-slot page): 200, heading «Velg tidspunkt», and exactly
-              `free_slots` links to free times.
+slots         GET `slots_path`, /timer/bestill/<type_id>/?uke=<week> (one week of free times): 200,
+              heading «Velg tidspunkt (hos <GP>)», and exactly `free_slots` links to free times.
 mine          GET /timer/ («Mine timer»): 200, heading «Mine timer», `future` coming appointments and
               `past` earlier ones.
 """
@@ -24,7 +24,7 @@ import urllib.parse
 
 from auth_load import Client, add_common_arguments, expect, run_bare, run_login, run_users
 
-SLOTS_HEADING = re.compile(rb"<h1>\s*Velg tidspunkt\s*</h1>")
+SLOTS_HEADING = re.compile(rb"<h1>\s*Velg tidspunkt( hos [^<]+)?</h1>")
 MINE_HEADING = re.compile(rb"<h1>\s*Mine timer\s*</h1>")
 SLOT_LINK = re.compile(rb'<a class="slot" href="/timer/bestill/tid/\d+/">')
 COMING = re.compile(rb'<li class="appointment">')
@@ -88,7 +88,7 @@ def main() -> None:
         elif options.phase == "bare_session":
             get(client, record, "/bench/bare/", "bare_session", lambda content: None if b"<h1>" in content else "no h1")
         elif options.phase == "slots":
-            get(client, record, f"/timer/bestill/{account['type_id']}/", "slots", check_slots(account))
+            get(client, record, account["slots_path"], "slots", check_slots(account))
         else:
             get(client, record, "/timer/", "mine", check_mine(account))
 

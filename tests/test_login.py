@@ -130,6 +130,9 @@ def test_resending_is_capped_per_account(client, family, kari_account, settings)
     assert "For mange SMS er sendt" in page
     assert len(backends.sms_outbox) == 3
     assert SmsLedgerEntry.objects.filter(purpose="login_code", status="sent").count() == 3
+    # The refused resend leaves the code already on the phone working.
+    response = client.post("/logg-inn/kode/", {"code": last_sms_code()})
+    assert response.status_code == 302 and response["Location"] == "/min-side/"
 
 
 def test_when_the_sms_cannot_be_sent_the_page_says_so_and_offers_bankid(client, family, kari_account, settings):
@@ -251,12 +254,14 @@ def test_login_returns_to_the_page_that_asked_for_it(client, family, kari_accoun
 
 
 def test_sessions_are_listed_and_can_be_ended_from_another_browser(family, kari_account):
-    phone, laptop = Client(HTTP_USER_AGENT="Telefon"), Client(HTTP_USER_AGENT="Laptop")
+    android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+    windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0"
+    phone, laptop = Client(HTTP_USER_AGENT=android), Client(HTTP_USER_AGENT=windows)
     log_in(phone, family["kari"])
     log_in(laptop, family["kari"])
     page = laptop.get("/min-side/").content.decode()
-    assert "Telefon" in page and "Denne nettleseren" in page
-    phone_session = AccountSession.objects.get(user_agent="Telefon")
+    assert "Chrome på Android" in page and "Firefox på Windows <strong>(denne enheten)</strong>" in page
+    phone_session = AccountSession.objects.get(user_agent=android)
     laptop.post(f"/min-side/okter/{phone_session.pk}/avslutt/")
     assert phone.get("/min-side/").status_code == 302
     assert laptop.get("/min-side/").status_code == 200

@@ -4,6 +4,7 @@ eportal demo [--port P] [--host H --expose]  migrate, seed the demo clinic if em
 eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
 eportal worker [db_worker options]   run background jobs
 eportal seed-demo                    seed the demo clinic (idempotent)
+eportal demo-staff-code              the demo staff user's current code (run where `eportal demo` runs)
 eportal import-patients FILE         import the patient list exported from the journal system
 eportal new-message-key              print a new key for EPORTAL_MESSAGE_KEYS
 eportal rotate-keys                  re-encrypt messages and attachments under the first key
@@ -137,6 +138,15 @@ def _demo(args: list[str]) -> None:
             process.wait(timeout=10)
 
 
+def _find_the_demo() -> None:
+    """`eportal demo-staff-code` typed in the folder where `eportal demo` runs: the demo's data (./eportal-demo)
+    and mode without typing them. EPORTAL_DATA_DIR, when set, still says where the data is; the command itself
+    says so if no demo database is there."""
+    if not os.environ.get("EPORTAL_DATA_DIR"):
+        os.environ["EPORTAL_DATA_DIR"] = os.path.abspath(DEMO_DATA_DIR)
+        os.environ.setdefault("EPORTAL_ENV", "demo")
+
+
 def _serve(args: list[str]) -> None:
     _setup_django()
     from django.conf import settings
@@ -175,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
 
         print(Fernet.generate_key().decode("ascii"))
         return
+    if command == "demo-staff-code":
+        _find_the_demo()
     _setup_django()
     from django.core.management import execute_from_command_line
 

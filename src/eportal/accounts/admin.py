@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import AccountSession, User
 
@@ -14,7 +15,7 @@ class PortalUserAdmin(UserAdmin):
     fieldsets = [
         *UserAdmin.fieldsets,
         (
-            "eportal",
+            _("Portal"),
             {
                 "fields": (
                     "national_id",

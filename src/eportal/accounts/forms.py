@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from eportal.identity.email import EmailFormField
+from eportal.identity.email import EmailFormField, TypoCheckedEmails
 from eportal.identity.fields import MobileFormField, NationalIdFormField
 from eportal.web.forms import PortalForm
 
@@ -86,7 +86,7 @@ class NewPasswordMixin:
         return None
 
 
-class RegistrationForm(NewPasswordMixin, PortalForm):
+class RegistrationForm(TypoCheckedEmails, NewPasswordMixin, PortalForm):
     national_id = _national_id_field()
     email = EmailFormField(label=_("E-mail"))
     mobile = MobileFormField(label=_("Mobile phone"))
@@ -148,7 +148,8 @@ class ChangePasswordForm(ResetPasswordForm):
             del self.fields["current_password"]
 
 
-class EmailChangeForm(PortalForm):
+class EmailChangeForm(TypoCheckedEmails, PortalForm):
+    typo_checked = ("new_email",)
     new_email = EmailFormField(label=_("New e-mail"))
     password = _password_field(_("Password"), "current-password")
 
@@ -173,7 +174,7 @@ class StaffLoginForm(PortalForm):
     )
 
 
-class BankIdNewUserForm(NewPasswordMixin, PortalForm):
+class BankIdNewUserForm(TypoCheckedEmails, NewPasswordMixin, PortalForm):
     """The short «Mine opplysninger» after a first BankID login: the password is optional."""
 
     email = EmailFormField(label=_("E-mail"))

@@ -43,10 +43,12 @@ class SessionPolicyMiddleware:
         auth = login_facts(request)
         if not auth or time.time() - auth.get("at", 0) > settings.EPORTAL_SESSION_ABSOLUTE_SECONDS:
             return False
-        account_session = AccountSession.objects.filter(session_key=request.session.session_key).first()
-        if account_session is None:
+        # Ended elsewhere («Min side», a password change) means this row is gone: one read by its unique key.
+        listed = AccountSession.objects.filter(session_key=request.session.session_key)
+        last_seen_at = listed.values_list("last_seen_at", flat=True).first()
+        if last_seen_at is None:
             return False
         now = timezone.now()
-        if (now - account_session.last_seen_at).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS:
-            AccountSession.objects.filter(pk=account_session.pk).update(last_seen_at=now)
+        if (now - last_seen_at).total_seconds() > LAST_SEEN_RESOLUTION_SECONDS:
+            listed.update(last_seen_at=now)
         return True

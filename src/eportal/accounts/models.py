@@ -49,20 +49,22 @@ class OneTimeCode(models.Model):
         LOGIN = "login", _("login")
         PASSWORD_RESET = "reset", _("password reset")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
-    purpose = models.CharField(max_length=5, choices=Purpose.choices)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(_("purpose"), max_length=5, choices=Purpose.choices)
     # The attempt's id is kept in the browser's session: the code works only there.
     attempt_id = models.CharField(max_length=64, unique=True)
     code_hmac = models.CharField(max_length=64)
     # A keyed hash of the account's password and state when the code was asked for: a password change,
     # reset or disabling in between voids the attempt.
     account_state = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    tries = models.PositiveSmallIntegerField(default=0)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
         indexes = [models.Index(fields=["user", "created_at"])]
 
     def __str__(self):
@@ -72,16 +74,18 @@ class OneTimeCode(models.Model):
 class AccountSession(models.Model):
     """A logged-in session, so the person can see where they are logged in and end it."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_sessions")
-    session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now_add=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    method = models.CharField(max_length=20)
-    level = models.CharField(max_length=20)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="account_sessions")
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("logged in"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now_add=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    method = models.CharField(_("login method"), max_length=20)
+    level = models.CharField(_("security level"), max_length=20)
 
     class Meta:
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -2,12 +2,36 @@
 
 from django.contrib import admin
 
+from . import closed_days_admin  # noqa: F401  (registers the clinic's closed days)
 from .models import Absence, Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer, WeeklySchedule
 
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "duration_minutes", "practitioner_role", "bookable_online", "shown_to_patients", "active")
+    """The types in the order patients see them; the order number and the description are edited here."""
+
+    list_display = (
+        "name",
+        "position",
+        "duration_minutes",
+        "description",
+        "practitioner_role",
+        "bookable_online",
+        "shown_to_patients",
+        "active",
+    )
+    list_editable = ("position",)
+    fields = (
+        "name",
+        "description",
+        "duration_minutes",
+        "position",
+        "practitioner_role",
+        "bookable_online",
+        "reason_required",
+        "shown_to_patients",
+        "active",
+    )
 
 
 @admin.register(WeeklySchedule)

@@ -12,7 +12,19 @@ from eportal.clinic.models import ListPatient, Practitioner
 
 
 class AppointmentType(models.Model):
+    """A kind of appointment; patients see those of booking.selectors.bookable_types() in the clinic's order
+    (`position`), each with its duration and a short description."""
+
     name = models.CharField(_("name"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(
+        _("order"), default=100, help_text=_("Patients see the types by this number, lowest first.")
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=160,
+        blank=True,
+        help_text=_("One short sentence patients see under the name, e.g. what the appointment is for."),
+    )
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     practitioner_role = models.CharField(
         _("booked with"), max_length=10, choices=Practitioner.Role.choices, default=Practitioner.Role.GP
@@ -25,7 +37,7 @@ class AppointmentType(models.Model):
     class Meta:
         verbose_name = _("appointment type")
         verbose_name_plural = _("appointment types")
-        ordering = ["name"]
+        ordering = ["position", "name"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5, duration_minutes__lte=240), name="appointment_duration_sane"
@@ -94,16 +106,20 @@ class SlotQuerySet(models.QuerySet):
 
 
 class Slot(models.Model):
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="slots")
-    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT)
-    starts_at = models.DateTimeField(db_index=True)
-    ends_at = models.DateTimeField()
-    online = models.BooleanField(default=True)
-    blocked = models.BooleanField(default=False)
+    practitioner = models.ForeignKey(
+        Practitioner, verbose_name=_("practitioner"), on_delete=models.CASCADE, related_name="slots"
+    )
+    appointment_type = models.ForeignKey(AppointmentType, verbose_name=_("appointment type"), on_delete=models.PROTECT)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    online = models.BooleanField(_("released for online booking"), default=True)
+    blocked = models.BooleanField(_("blocked"), default=False)
 
     objects = SlotQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
         constraints = [
             models.UniqueConstraint(fields=["practitioner", "starts_at"], name="one_slot_per_practitioner_and_time"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_in_order"),
@@ -121,18 +137,29 @@ class Slot(models.Model):
 
 
 class Appointment(models.Model):
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
-    patient = models.ForeignKey(ListPatient, on_delete=models.PROTECT, related_name="appointments")
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    slot = models.ForeignKey(Slot, verbose_name=_("time"), on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(
+        ListPatient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="appointments"
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("booked by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("booked appointment")
+        verbose_name_plural = _("booked appointments")
         constraints = [
             # The rule that matters most lives in the database: one active appointment per slot.
             models.UniqueConstraint(
@@ -150,9 +177,11 @@ class WaitlistEntry(models.Model):
     the same type with the same practitioner. Ends when they take one, leave the list or the appointment
     is cancelled or over."""
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="waitlist_entries")
-    created_at = models.DateTimeField(auto_now_add=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("booked appointment"), on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("waiting list entry")
@@ -184,16 +213,20 @@ class WaitlistOffer(models.Model):
         EXPIRED = "expired", _("expired")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="offers")
-    offered_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    entry = models.ForeignKey(
+        WaitlistEntry, verbose_name=_("waiting list entry"), on_delete=models.CASCADE, related_name="offers"
+    )
+    slot = models.ForeignKey(Slot, verbose_name=_("time"), on_delete=models.CASCADE, related_name="offers")
+    offered_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("held until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     objects = WaitlistOfferQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("offer from the waiting list")
+        verbose_name_plural = _("offers from the waiting list")
         constraints = [
             # A freed time is held for one patient at a time.
             models.UniqueConstraint(fields=["slot"], condition=Q(status="open"), name="one_open_offer_per_slot")

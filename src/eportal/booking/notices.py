@@ -43,22 +43,35 @@ def booked(appointment) -> None:
 
 
 def cancelled(appointment, *, by_clinic: bool = False) -> None:
-    clinic = get_clinic().name
-    if by_clinic:
+    """The patient cancelled («avbestilt», the seed's word for it), or the clinic did («avlyst»): subject
+    and text use the same word. When the clinic cancels, the patient must call for a new time: with the
+    clinic's phone where it has one."""
+    clinic = get_clinic()
+    phone = clinic.phone.strip()
+    if by_clinic and phone:
+        subject = _("Appointment called off by %(clinic)s")
+        own = _("%(clinic)s has had to call off your appointment %(when)s. Call us on %(phone)s to find a new time.")
+        for_other = _(
+            "%(clinic)s has had to call off the appointment for %(name)s %(when)s. Call us on %(phone)s to find a "
+            "new time."
+        )
+    elif by_clinic:
+        subject = _("Appointment called off by %(clinic)s")
         own = _("%(clinic)s has had to cancel your appointment %(when)s. Contact us to find a new time.")
         for_other = _(
             "%(clinic)s has had to cancel the appointment for %(name)s %(when)s. Contact us to find a new time."
         )
     else:
+        subject = _("Appointment cancelled at %(clinic)s")
         own = _("Your appointment at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
         for_other = _("The appointment for %(name)s at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
     at = timezone.localtime(appointment.cancelled_at).strftime("%d.%m.%Y %H:%M")
     _tell(
         appointment,
-        _("Appointment cancelled at %(clinic)s") % {"clinic": clinic},
+        subject % {"clinic": clinic.name},
         own,
         for_other,
-        {"clinic": clinic, "when": when(appointment), "at": at},
+        {"clinic": clinic.name, "when": when(appointment), "at": at, "phone": phone},
     )
 
 

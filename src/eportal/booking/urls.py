@@ -12,6 +12,7 @@ urlpatterns = [
     path("timer/bestill/tid/<int:slot_id>/", views.confirm, name="confirm"),
     path("timer/<int:appointment_id>/bestilt/", views.booked, name="booked"),
     path("timer/<int:appointment_id>/avbestill/", views.cancel, name="cancel"),
+    path("timer/<int:appointment_id>/avbestilt/", views.cancelled, name="cancelled"),
     path("timer/<int:appointment_id>/kalender.ics", views.calendar_file, name="ics"),
     path("timer/<int:appointment_id>/venteliste/", views.join_waitlist, name="join-waitlist"),
     path("timer/<int:appointment_id>/venteliste/forlat/", views.leave_waitlist, name="leave-waitlist"),

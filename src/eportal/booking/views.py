@@ -1,12 +1,14 @@
 """«Bestill time» and «Mine timer»: thin views over booking's services and selectors."""
 
 import contextlib
-import itertools
+import datetime
+import re
 
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +22,7 @@ from eportal.web.pages import form_page
 from . import ics, selectors
 from .errors import BookingError
 from .forms import ReasonForm
-from .models import Appointment, Slot, WaitlistEntry
+from .models import Appointment, Slot
 from .notices import deadline_rule
 from .services import appointments, cancellation, waitlist
 
@@ -31,24 +33,113 @@ def _grant(request):
     return grant(request.actor, Capability.APPOINTMENTS)
 
 
+# The free-time page shows one week (?uke=2026-W50, ISO weeks) from this week to a year ahead: as far as
+# EPORTAL_BOOKING_HORIZON_DAYS may reach, so no bookable time is out of reach.
+WEEK_PARAMETER = "uke"
+WEEK_FORMAT = re.compile(r"^(\d{4})-W(\d{2})$")
+LAST_WEEK_AHEAD = datetime.timedelta(days=366)
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _week_label(monday: datetime.date) -> str:
+    year, week, _day = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _shown_week(value: str | None, today: datetime.date) -> tuple[datetime.date, str | None]:
+    """The Monday of the week the free-time page shows for ?uke=, and why it is not the one asked for (a
+    Norwegian message) or None. Missing: this week; not a week, or outside this week to a year ahead: the
+    nearest week that is."""
+    first, last = _monday(today), _monday(today + LAST_WEEK_AHEAD)
+    if not value:
+        return first, None
+    found = WEEK_FORMAT.match(value.strip())
+    try:
+        monday = datetime.date.fromisocalendar(int(found[1]), int(found[2]), 1) if found else None
+    except ValueError:
+        monday = None
+    if monday is None:
+        return first, _("We did not understand which week you asked for. Here is this week.")
+    if monday < first:
+        return first, _("That week has passed. Here is this week.")
+    if monday > last:
+        return last, _("Times are shown up to a year ahead. Here is the last week shown.")
+    return monday, None
+
+
+def _limit_reached(patient) -> BookingError | None:
+    """The booking service's refusal for a patient who already holds the most future appointments, said
+    on the booking pages before the patient chooses anything (the service refuses again when booking)."""
+    if not selectors.booking_limit_reached(patient):
+        return None
+    return BookingError(
+        _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
+        % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
+        code="too_many_appointments",
+    )
+
+
 @patient_required
 def choose_type(request):
-    _grant(request)
-    return render(request, "booking/choose_type.html", {"types": selectors.bookable_types()})
+    patient = _grant(request).patient
+    limit = _limit_reached(patient)
+    types = [] if limit else list(selectors.bookable_types())
+    return render(request, "booking/choose_type.html", {"types": types, "limit": limit})
 
 
 @patient_required
 def choose_time(request, type_id):
+    """One week of the type's free times, by day, with links to the weeks before and after."""
     patient = _grant(request).patient
     appointment_type = selectors.bookable_types().filter(pk=type_id).first()
     if appointment_type is None:
         raise Http404
-    slots = selectors.free_online_slots(patient=patient, appointment_type=appointment_type)
-    days = [
-        (day, list(day_slots))
-        for day, day_slots in itertools.groupby(slots, key=lambda slot: timezone.localdate(slot.starts_at))
-    ]
-    return render(request, "booking/choose_time.html", {"type": appointment_type, "days": days})
+    context = {"type": appointment_type, "limit": _limit_reached(patient)}
+    if context["limit"]:
+        return render(request, "booking/choose_time.html", context)
+    today = timezone.localdate()
+    monday, problem = _shown_week(request.GET.get(WEEK_PARAMETER), today)
+    slots = selectors.free_slots_in_week(patient=patient, appointment_type=appointment_type, monday=monday)
+    names = {slot["practitioner_id"]: slot["practitioner_name"] for slot in slots}
+    # Each time as a small row (its link, clock time, and the practitioner's name when the week has several):
+    # the page lists dozens, so no URL reversing or date filter per time.
+    confirm_base = reverse("booking:confirm", args=[0]).removesuffix("0/")
+    by_day: dict[datetime.date, list[dict]] = {}
+    for slot in slots:
+        starts = timezone.localtime(slot["starts_at"])
+        by_day.setdefault(starts.date(), []).append(
+            {
+                "href": f"{confirm_base}{slot['pk']}/",
+                "time": f"{starts:%H:%M}",
+                "name": names[slot["practitioner_id"]] if len(names) > 1 else "",
+            }
+        )
+    week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    first_free = None if slots else selectors.first_free_slot(patient=patient, appointment_type=appointment_type)
+    first_monday, last_monday = _monday(today), _monday(today + LAST_WEEK_AHEAD)
+    step = datetime.timedelta(days=7)
+    context.update(
+        {
+            "problem": problem,
+            "monday": monday,
+            "sunday": week[-1],
+            "week_number": monday.isocalendar()[1],
+            # Weekdays always (a day without times says so); Saturday and Sunday only when they have times.
+            "days": [(day, by_day.get(day, [])) for day in week if day.weekday() < 5 or day in by_day],
+            "practitioner": next(iter(names.values())) if len(names) == 1 else None,
+            "previous_week": _week_label(monday - step) if monday > first_monday else None,
+            "next_week": _week_label(monday + step) if monday < last_monday else None,
+            "first_free": first_free,
+            "first_free_week": first_free and _week_label(_monday(timezone.localdate(first_free.starts_at))),
+            "week_label": _week_label(monday),
+            "has_times": bool(slots),
+            "week_parameter": WEEK_PARAMETER,
+        }
+    )
+    return render(request, "booking/choose_time.html", context)
 
 
 @patient_required
@@ -67,8 +158,9 @@ def confirm(request, slot_id):
             error = exc
         else:
             return redirect("booking:booked", appointment_id=appointment.pk)
-    # The service's own check: a time the patient may not book is neither shown nor offered a form.
-    refusal = appointments.why_not_bookable(patient, slot)
+    # The service's own checks: a time the patient may not book, or a patient who may book no more, is
+    # offered no form.
+    refusal = appointments.why_not_bookable(patient, slot) or _limit_reached(patient)
     context = {"slot": None if refusal else slot, "form": form, "error": error or refusal, "rule": deadline_rule()}
     return form_page(request, "booking/confirm.html", context)
 
@@ -97,32 +189,43 @@ def booked(request, appointment_id):
 
 @patient_required
 def my_appointments(request):
+    """The coming appointments, and the history (those begun or cancelled); the page's clinic is the context
+    processor's."""
     patient = _grant(request).patient
-    now = timezone.now()
-    theirs = Appointment.objects.select_related("slot__practitioner", "slot__appointment_type").filter(patient=patient)
-    future = list(
-        theirs.filter(slot__starts_at__gt=now)
-        .prefetch_related(Prefetch("waitlist_entries", WaitlistEntry.objects.filter(ended_at__isnull=True), "open"))
-        .order_by("slot__starts_at")
-    )
-    past = theirs.filter(slot__starts_at__lte=now).order_by("-slot__starts_at")[:20]
-    waitable = set(selectors.bookable_types().values_list("pk", flat=True))  # as join_waitlist asks
-    for appointment in future:
-        appointment.can_cancel = selectors.can_cancel_online(appointment, now)
-        appointment.on_waitlist = bool(appointment.open)
-        appointment.can_wait = appointment.slot.appointment_type_id in waitable
-    context = {"future": future, "past": past, "offers": selectors.open_offers(patient), "clinic": get_clinic()}
+    future, past = selectors.my_appointments(patient, timezone.now())
+    context = {"future": future, "past": past, "offers": selectors.open_offers(patient)}
     return render(request, "booking/my_appointments.html", context)
 
 
 @patient_required
-@require_POST
 def cancel(request, appointment_id):
-    try:
-        appointment = cancellation.cancel_appointment(grant=_grant(request), appointment_id=appointment_id)
-    except BookingError as exc:
-        messages.error(request, str(exc))
-        return redirect("booking:mine")
+    """GET asks once more (the time and the rule, or why it cannot be cancelled online); POST cancels and
+    redirects to the receipt. Another patient's appointment is not found."""
+    appointment = _own_appointment(request, appointment_id)
+    if appointment.cancelled_at is not None:  # a second click, or the back button: the receipt
+        return redirect("booking:cancelled", appointment_id=appointment.pk)
+    if request.method == "POST":
+        try:
+            cancellation.cancel_appointment(grant=_grant(request), appointment_id=appointment.pk)
+        except BookingError as exc:
+            messages.error(request, str(exc))
+            return redirect("booking:mine")
+        return redirect("booking:cancelled", appointment_id=appointment.pk)
+    context = {
+        "appointment": appointment,
+        "can_cancel": selectors.can_cancel_online(appointment, timezone.now()),
+        "deadline": selectors.cancellation_deadline(appointment),
+        "rule": deadline_rule(),
+    }
+    return render(request, "booking/cancel_confirm.html", context)
+
+
+@patient_required
+def cancelled(request, appointment_id):
+    """The receipt of a cancelled appointment (after cancel's POST)."""
+    appointment = _own_appointment(request, appointment_id)
+    if appointment.cancelled_at is None:
+        return redirect("booking:cancel", appointment_id=appointment.pk)
     return render(request, "booking/cancelled.html", {"appointment": appointment})
 
 
@@ -202,4 +305,10 @@ def offer(request, offer_id):
             messages.error(request, str(exc))
             return redirect("booking:mine")
         return redirect("booking:booked", appointment_id=appointment.pk)
-    return render(request, "booking/offer.html", {"offer": held, "rule": deadline_rule()})
+    context = {
+        "offer": held,
+        "rule": deadline_rule(),
+        "inside_deadline": selectors.inside_cancel_deadline(held.slot, timezone.now()),
+        "deadline_hours": settings.EPORTAL_CANCEL_DEADLINE_HOURS,
+    }
+    return render(request, "booking/offer.html", context)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from eportal.identity.mobile import display_mobile
 from eportal.identity.national_id import masked
 
 from .models import Clinic, Guardianship, ListPatient, Practitioner
@@ -60,7 +61,7 @@ class ListPatientAdmin(admin.ModelAdmin):
         "full_name",
         "masked_national_id",
         "gp",
-        "mobile",
+        "shown_mobile",
         "on_list_from",
         "on_list_to",
         "withheld_from_guardians",
@@ -75,3 +76,7 @@ class ListPatientAdmin(admin.ModelAdmin):
     @admin.display(description=_("national identity number"))
     def masked_national_id(self, obj):
         return masked(obj.national_id)
+
+    @admin.display(description=_("registered mobile"), ordering="mobile")
+    def shown_mobile(self, obj):
+        return display_mobile(obj.mobile)

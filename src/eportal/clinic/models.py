@@ -42,6 +42,22 @@ class Clinic(models.Model):
         return [line for line in self.opening_hours.splitlines() if line.strip()]
 
 
+class ClosedDay(models.Model):
+    """A weekday the clinic is closed besides the public holidays (e.g. «Romjulen», an inventory day): no
+    times are made that day, and its free times are withdrawn (booking.services.closed_days)."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=100, help_text=_("Staff see it, e.g. «Romjulen»."))
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y} {self.reason}"
+
+
 class Practitioner(models.Model):
     class Role(models.TextChoices):
         GP = "gp", _("GP")
@@ -91,6 +107,8 @@ class Practitioner(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
 
+    full_name.fget.short_description = _("name")  # the admin's column header
+
 
 class ListPatientQuerySet(models.QuerySet):
     def on_list(self, on: datetime.date | None = None):
@@ -122,8 +140,8 @@ class ListPatient(models.Model):
     objects = ListPatientQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("list patient")
-        verbose_name_plural = _("list patients")
+        verbose_name = _("patient on the list")
+        verbose_name_plural = _("patients on the list")
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["gp", "last_name"])]
         constraints = [
@@ -139,6 +157,8 @@ class ListPatient(models.Model):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}"
+
+    full_name.fget.short_description = _("name")  # the admin's column header
 
     def is_on_list(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()

@@ -2,11 +2,13 @@
 shows of the access rules on the day, and where the codes arrive."""
 
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eportal.cli import DEMO_DATA_DIR
 from eportal.clinic.ages import PROXY_HOLDER_FROM, age_on, has_own_access
 from eportal.clinic.models import Clinic, Guardianship, ListPatient, Proxy
 from eportal.identity.mobile import display_mobile
@@ -16,6 +18,13 @@ from .clinic import STAFF_PASSWORD, STAFF_TOTP_KEY_BASE32, STAFF_USERNAME, featu
 from .messages import GP_USERNAME, RECEPTIONIST_USERNAME
 
 ADULT_FROM = PROXY_HOLDER_FROM  # the age the rules treat as adult (18)
+
+
+def _staff_code_command() -> str:
+    """How to get the staff code from another terminal: in this folder, the short command finds the demo."""
+    if (Path.cwd() / DEMO_DATA_DIR).resolve() == settings.DATA_DIR:
+        return _("eportal demo-staff-code (in this folder)")
+    return f"EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal demo-staff-code"
 
 
 def role_on(patient: ListPatient, day: datetime.date, featured: list[ListPatient]) -> str:
@@ -81,10 +90,7 @@ def demo_banner(base_url: str) -> str:
         % {"url": f"{base_url}/personale/", "user": STAFF_USERNAME, "password": STAFF_PASSWORD},
         "    "
         + _("Code: add the key %(key)s to an authenticator app, or run: %(command)s")
-        % {
-            "key": STAFF_TOTP_KEY_BASE32,
-            "command": f"EPORTAL_ENV=demo EPORTAL_DATA_DIR={settings.DATA_DIR} eportal demo-staff-code",
-        },
+        % {"key": STAFF_TOTP_KEY_BASE32, "command": _staff_code_command()},
         "    "
         + _(
             "Inboxes: user %(reception)s reads reception's inbox, %(gp)s is %(name)s (Kari's GP) and reads her own, "

@@ -11,13 +11,21 @@ from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import ListPatient, Practitioner
 
 TYPES = [
-    # name, minutes, role, online, reason required
+    # name, minutes, role, online, reason required; patients see them in this order
     ("Vanlig konsultasjon", 20, Practitioner.Role.GP, True, True),
     ("Dobbelttime", 40, Practitioner.Role.GP, True, True),
     ("Videokonsultasjon", 20, Practitioner.Role.GP, True, True),
-    ("Vaksinasjon", 15, Practitioner.Role.NURSE, True, False),
     ("Blodprøve", 10, Practitioner.Role.NURSE, True, False),
+    ("Vaksinasjon", 15, Practitioner.Role.NURSE, True, False),
 ]
+# What patients read under each type's name (AppointmentType.description).
+DESCRIPTIONS = {
+    "Vanlig konsultasjon": "Hos fastlegen, for én ting du trenger hjelp med.",
+    "Dobbelttime": "Hos fastlegen, når du har flere ting eller trenger mer tid.",
+    "Videokonsultasjon": "Samtale med fastlegen på video, når du ikke trenger å bli undersøkt.",
+    "Blodprøve": "Hos sykepleier, når legen har bedt om prøver.",
+    "Vaksinasjon": "Hos sykepleier, for vaksiner som influensa- og reisevaksiner.",
+}
 # Weekday blocks: (from, to, type name, released online)
 GP_DAY = [
     (datetime.time(8, 0), datetime.time(11, 20), "Vanlig konsultasjon", True),
@@ -59,10 +67,12 @@ REASONS = ["Kontroll", "Vondt i ryggen", "Fornye resept", "Hoste i to uker", "Sv
 
 def seed_booking() -> int:
     types = {}
-    for name, minutes, role, online, reason in TYPES:
+    for position, (name, minutes, role, online, reason) in enumerate(TYPES, start=1):
         types[name], _ = AppointmentType.objects.update_or_create(
             name=name,
             defaults={
+                "position": position * 10,
+                "description": DESCRIPTIONS[name],
                 "duration_minutes": minutes,
                 "practitioner_role": role,
                 "bookable_online": online,

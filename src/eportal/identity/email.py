@@ -55,3 +55,57 @@ class EmailFormField(forms.EmailField):
             return parse_email(value)
         except InvalidEmail as exc:
             raise ValidationError(str(exc), code="invalid") from None
+
+
+# Clear typos of the domains most patients use, and the right domain. Only slips no real provider uses:
+# hotmail.no or gmail.no are left alone (they could be meant).
+COMMON_TYPOS = {
+    **dict.fromkeys(
+        ["gmial.com", "gmal.com", "gnail.com", "gamil.com", "gmaill.com", "gmail.con", "gmail.co", "gmail.cm"],
+        "gmail.com",
+    ),
+    **dict.fromkeys(["hotmial.com", "hotnail.com", "hotmal.com", "hotmail.con", "hotmail.co"], "hotmail.com"),
+    **dict.fromkeys(["outlok.com", "outloo.com", "outlook.con", "otulook.com"], "outlook.com"),
+    **dict.fromkeys(["yaho.com", "yahoo.con", "yahho.com"], "yahoo.com"),
+    **dict.fromkeys(["onlien.no", "onilne.no", "onlne.no", "online.n"], "online.no"),
+}
+
+MSG_TYPO = _("Did you mean %(address)s? If the address is right as you wrote it, send the form again.")
+
+
+def suggested_address(address: str) -> str | None:
+    """The address with a clearly mistyped common domain put right («kari@gmial.com» -> «kari@gmail.com»),
+    or None when the domain is not on the list."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    fix = COMMON_TYPOS.get(domain.lower()) if at and local else None
+    return f"{local}@{fix}" if fix else None
+
+
+class TypoCheckedEmails:
+    """Form mixin for the e-mail fields named in `typo_checked`: the first submit of an address with a mistyped
+    common domain is refused with «Mente du …?» (the field keeps what was typed); the same address sent again
+    is accepted, for the person may really have it. A hidden `<field>_as_typed` carries the hinted address
+    over to the second submit: refusing once costs a click, an activation link sent to gmial.com costs the
+    registration, and a hint shown only after the submit would come after that link is sent."""
+
+    typo_checked: tuple[str, ...] = ("email",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.typo_checked:
+            if name in self.fields:
+                self.fields[f"{name}_as_typed"] = forms.CharField(
+                    required=False, max_length=MAX_LENGTH, widget=forms.HiddenInput
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.typo_checked:
+            value = cleaned.get(name)
+            suggestion = suggested_address(value) if value else None
+            key = self.add_prefix(f"{name}_as_typed")
+            if suggestion and self.data.get(key) != value:
+                self.add_error(name, ValidationError(MSG_TYPO % {"address": suggestion}, code="typo"))
+                self.data = self.data.copy()  # the hidden field shows what was hinted, for the second submit
+                self.data[key] = value
+        return cleaned

@@ -31,8 +31,17 @@ def parse_mobile(value: str) -> str:
 
 
 def display_mobile(e164: str) -> str:
-    """'+4791234567' -> '912 34 567' for pages."""
-    if e164.startswith("+47") and len(e164) == 11:
-        digits = e164[3:]
+    """A stored number as people write it: Norwegian ones as «406 07 558» (3-2-3, no +47: the portal is
+    Norwegian and so are the numbers it sends to), any other in the international format («+46 70 123 45
+    67»); what phonenumbers cannot read is shown as stored, and no number as ""."""
+    value = (e164 or "").strip()
+    if value.startswith("+47") and len(value) == 11 and value[3:].isdigit():
+        digits = value[3:]
         return f"{digits[:3]} {digits[3:5]} {digits[5:]}"
-    return e164
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -12,3 +12,9 @@ class MessagingConfig(AppConfig):
         from . import fees
 
         fees.check_exempt_groups()
+
+        from eportal.accounts import hub
+
+        from .hub import unread_messages
+
+        hub.register(unread_messages, order=20)

@@ -14,12 +14,18 @@ class QueuedMessage(models.Model):
     """A notice by SMS or e-mail waiting for the worker. Its job holds only this row's id, and the worker deletes
     the row once it has tried to send it: no address or text stays behind in either table."""
 
-    channel = models.CharField(max_length=5, choices=Channel.choices)
-    recipient = models.CharField(max_length=254)
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.CASCADE)  # for the SMS caps
-    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    user = models.ForeignKey(  # for the SMS caps
+        "accounts.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice waiting to be sent")
+        verbose_name_plural = _("notices waiting to be sent")
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.pk}"
@@ -81,7 +87,11 @@ class SendingLock(models.Model):
     """One row per kind of sending, locked while its caps are counted and its ledger row written, so
     parallel requests cannot all pass the same count."""
 
-    name = models.CharField(max_length=20, primary_key=True)
+    name = models.CharField(_("name"), max_length=20, primary_key=True)
+
+    class Meta:
+        verbose_name = _("sending lock")
+        verbose_name_plural = _("sending locks")
 
     def __str__(self):
         return self.name

@@ -50,6 +50,41 @@ def _check_caps(*, user, ip: str | None, purpose: str) -> None:
             raise SmsLimitReached(_("Too many SMS have been sent. Wait a while and try again, or use BankID."))
 
 
+def next_sms_allowed_at(*, user, ip: str | None, purpose: str) -> datetime.datetime | None:
+    """When _check_caps will let the next SMS of this kind for this account and address through, or None when
+    it would now. For each cap that is reached: when enough of the window's SMS have aged out of it. The
+    caps' own rule, read from the ledger; nothing is sent while one is reached, so the latest time holds."""
+    now = timezone.now()
+    quarter, day = datetime.timedelta(minutes=15), datetime.timedelta(days=1)
+    ledger = SmsLedgerEntry.objects
+    caps = [(ledger.all(), day, settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
+    notice = purpose == SmsLedgerEntry.Purpose.NOTICE
+    if user is not None:
+        same_kind = Q(purpose=SmsLedgerEntry.Purpose.NOTICE)
+        own = ledger.filter(same_kind if notice else ~same_kind, user=user)
+        caps.append((own, day, settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
+        if not notice:
+            caps.append((own, quarter, settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
+    if ip:
+        caps += [
+            (ledger.filter(ip=ip), quarter, settings.EPORTAL_SMS_CAP_IP_15MIN),
+            (ledger.filter(ip=ip), day, settings.EPORTAL_SMS_CAP_IP_DAY),
+        ]
+    allowed = None
+    for queryset, window, limit in caps:
+        # The window holds `limit` SMS or more: the next is allowed when the one `limit` places from the
+        # newest has left the window. Reading the limit-th newest is one query, however many were sent.
+        times = list(
+            queryset.filter(created_at__gte=now - window)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[limit - 1 : limit]
+        )
+        if times:
+            at = times[0] + window
+            allowed = at if allowed is None else max(allowed, at)
+    return allowed if allowed is not None and allowed > now else None
+
+
 def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None) -> SmsLedgerEntry:
     """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails.
     `ip` is the network the request came from (Actor.network), for the address caps.

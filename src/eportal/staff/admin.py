@@ -7,6 +7,7 @@ after django_otp.plugins.otp_totp in INSTALLED_APPS, so that admin is registered
 from django.contrib import admin
 from django.http import Http404
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 admin.site.unregister(TOTPDevice)
@@ -18,8 +19,28 @@ class StaffTOTPDeviceAdmin(admin.ModelAdmin):
     list_filter = ("confirmed",)
     list_select_related = ("user",)
     search_fields = ("=user__username",)
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
-    readonly_fields = ("user", "created_at", "last_used_at")
+    # The read-only fields as the admin's own columns: django-otp's help texts under them are English.
+    fields = ("owner", "name", "confirmed", "created", "last_used")
+    readonly_fields = ("owner", "created", "last_used")
+
+    @admin.display(description=_("user"))
+    def owner(self, obj):
+        return obj.user
+
+    @admin.display(description=_("created"))
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("last used"))
+    def last_used(self, obj):
+        return obj.last_used_at
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["help_texts"] = {
+            "name": _("A name that tells the devices apart, e.g. «telefon»."),
+            "confirmed": _("Only a confirmed device can be used to log in."),
+        }
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def has_add_permission(self, request):
         return False

@@ -21,6 +21,7 @@ from eportal.booking import selectors
 from eportal.booking.errors import BookingError
 from eportal.booking.models import Appointment, Slot
 from eportal.booking.services.cancellation import cancel_for_clinic, set_slot_blocked
+from eportal.booking.services.closed_days import closed_days_in_period
 from eportal.web.decorators import staff_required
 
 from .forms import DayForm, DayListForm, WeeksForm, bookable_practitioners
@@ -121,15 +122,26 @@ def week(request):
 
 @staff_required("booking.view_appointment")
 def online_capacity(request):
+    """Booked and free online times per day, and the days the clinic is closed in the period (public holidays
+    and its own closed days), with the appointments still booked on them for staff to move or cancel."""
     form = WeeksForm(request.GET)
     weeks = form.chosen_weeks()
-    rows = list(selectors.slot_counts(first_day=timezone.localdate(), days=7 * weeks, online_only=True))
+    first_day = timezone.localdate()
+    rows = list(selectors.slot_counts(first_day=first_day, days=7 * weeks, online_only=True))
+    closed = closed_days_in_period(first_day=first_day, last_day=first_day + datetime.timedelta(days=7 * weeks - 1))
+    closed_names = {entry.day: entry.name for entry in closed}
     widest = max((row["total"] for row in rows), default=0) or 1
     for row in rows:
         row["free"] = row["total"] - row["booked"]
         row["booked_width"] = round(100 * row["booked"] / widest)
         row["free_width"] = round(100 * row["free"] / widest)
-    context = {"form": form, "weeks": weeks, "rows": rows}
+        row["closed"] = closed_names.get(row["day"], "")
+    booked_on_closed = [
+        (entry, [(booked, _day_list_url(booked.slot.practitioner_id, entry.day)) for booked in entry.appointments])
+        for entry in closed
+        if entry.appointments
+    ]
+    context = {"form": form, "weeks": weeks, "rows": rows, "closed": closed, "booked_on_closed": booked_on_closed}
     return render(request, "staff/capacity.html", context, status=200 if form.is_valid() else 400)
 
 

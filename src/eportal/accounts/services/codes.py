@@ -90,7 +90,6 @@ def issue_code(*, actor: Actor, user: User, purpose: str) -> str:
         raise AccountError(_("Too many wrong codes. Log in with BankID or contact the clinic."))
     mobile = _sms_mobile(actor, user, purpose)
     now = timezone.now()
-    OneTimeCode.objects.filter(user=user, purpose=purpose, closed_at__isnull=True).update(closed_at=now)
     code = f"{secrets.randbelow(10**settings.EPORTAL_CODE_DIGITS):0{settings.EPORTAL_CODE_DIGITS}d}"
     attempt_id = secrets.token_urlsafe(32)
     text = _("Your one-time password for the e-portal of %(clinic)s is %(code)s. It is valid for 5 minutes.") % {
@@ -103,6 +102,8 @@ def issue_code(*, actor: Actor, user: User, purpose: str) -> str:
     except SmsNotSent as exc:
         record_event("code_not_sent", actor=as_user, details={"reason": type(exc).__name__})
         raise AccountError(str(exc), code=exc.code) from None
+    # Only a sent SMS replaces the earlier code: when it is refused (the caps), the code already on the phone works.
+    OneTimeCode.objects.filter(user=user, purpose=purpose, closed_at__isnull=True).update(closed_at=now)
     OneTimeCode.objects.create(
         user=user,
         purpose=purpose,

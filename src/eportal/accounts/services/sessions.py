@@ -1,10 +1,12 @@
 """Logged-in sessions the person can see and end («Min side»), and ending them when the account changes."""
 
+import functools
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext as _
+from ua_parser import parse as ua_parse
 
 from eportal.audit.services import record_event
 from eportal.core.actor import Actor
@@ -72,3 +74,52 @@ def end_all_sessions(user: User, *, except_key: str | None = None) -> None:
 
 def active_sessions(user: User):
     return AccountSession.objects.filter(user=user)
+
+
+def sessions_for_page(user: User, *, current_key: str | None) -> list[AccountSession]:
+    """The person's sessions for «Min side», each with `device` (a readable name, never the raw user agent)
+    and `this_device` (the session of the browser asking). One query."""
+    listed = list(active_sessions(user))
+    for account_session in listed:
+        account_session.device = device_name(account_session.user_agent)
+        account_session.this_device = bool(current_key) and account_session.session_key == current_key
+    return listed
+
+
+# ua-parser's family names, shortened to what people call them.
+_BROWSERS = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "HeadlessChrome": "Chrome",
+    "Chromium": "Chromium",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+_SYSTEMS = {"Mac OS X": "Mac", "Chrome OS": "ChromeOS"}
+
+
+@functools.lru_cache(maxsize=256)
+def _browser_and_system(user_agent: str) -> tuple[str, str]:
+    """ua-parser's reading, in people's names ("Other" where it does not know); cached, parsing is slow."""
+    parsed = ua_parse(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent else "Other"
+    system = parsed.os.family if parsed.os else "Other"
+    if system == "iOS" and parsed.device and parsed.device.family in ("iPhone", "iPad", "iPod"):
+        system = parsed.device.family
+    return _BROWSERS.get(browser, browser), _SYSTEMS.get(system, system)
+
+
+def device_name(user_agent: str) -> str:
+    """«Chrome på Android», «Safari på iPhone», «Firefox på Windows»; «Ukjent nettleser» when ua-parser
+    does not know the browser."""
+    browser, system = _browser_and_system((user_agent or "")[:300])
+    if browser == "Other":
+        return _("Unknown browser")
+    if system == "Other":
+        return browser
+    return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}

@@ -1,15 +1,19 @@
 """«Logg inn»: the choice of electronic ID, login with password + SMS code, and logout."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.core.actor import SUBSTANTIAL
 from eportal.core.public_url import public_url
+from eportal.notifications.sms import next_sms_allowed_at
 from eportal.web.pages import form_page, safe_next
 
 from .. import assurance, forms, oidc, web_session
@@ -47,12 +51,27 @@ def login_sms(request):
     return form_page(request, "accounts/login_sms.html", context)
 
 
+def sms_wait(actor, user, purpose: str) -> str:
+    """«For mange SMS …» with when a new code can be asked for, while the SMS caps stop one; else ""."""
+    at = next_sms_allowed_at(user=user, ip=actor.network, purpose=codes.SMS_PURPOSES[purpose])
+    if at is None:
+        return ""
+    local = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    when = f"kl. {local:%H:%M}"
+    if local.date() != timezone.localdate():
+        when = f"{formats.date_format(local, 'l j. F')} {when}"
+    return _("Too many SMS have been sent. You can ask for a new code %(when)s, or log in with BankID.") % {
+        "when": when
+    }
+
+
 def _pending_login_user(request):
     return codes.pending_code_user(attempt_id=web_session.code_attempt(request, LOGIN), purpose=LOGIN)
 
 
 def login_code(request):
-    if _pending_login_user(request) is None:
+    user = _pending_login_user(request)
+    if user is None:
         messages.info(request, _("Log in with your personal number and password first."))
         return redirect("accounts:login-sms")
     form = forms.CodeForm(request.POST or None)
@@ -71,7 +90,8 @@ def login_code(request):
             web_session.forget_code_attempt(request, LOGIN)
             web_session.log_in(request, user, method=assurance.METHOD_PASSWORD_SMS, level=SUBSTANTIAL)
             return redirect(next_url)
-    return form_page(request, "accounts/login_code.html", {"form": form, "error": error})
+    context = {"form": form, "error": error, "sms_wait": sms_wait(request.actor, user, LOGIN)}
+    return form_page(request, "accounts/login_code.html", context)
 
 
 @require_POST
@@ -82,7 +102,8 @@ def login_code_resend(request):
     try:
         attempt_id = codes.issue_code(actor=request.actor, user=user, purpose=LOGIN)
     except AccountError as exc:
-        messages.error(request, str(exc))
+        if exc.code != "sms_limit":  # the code page itself says until when
+            messages.error(request, str(exc))
     else:
         web_session.remember_code_attempt(request, LOGIN, attempt_id)
         messages.info(request, _("A new code has been sent."))

@@ -10,7 +10,7 @@ from eportal.core.actor import HIGH
 from eportal.web.decorators import patient_required
 from eportal.web.pages import form_page
 
-from .. import forms, web_session
+from .. import forms, hub, web_session
 from ..errors import AccountError
 from ..services import changes, sessions
 from .link_pages import link_page
@@ -18,10 +18,12 @@ from .link_pages import link_page
 
 @patient_required
 def my_page(request):
+    """The hub: whose page it is and for whom one acts, the next appointment, unread messages, the services
+    the policy allows (hub.py asks the apps above), and where one is logged in. Constant queries."""
     context = {
+        **hub.hub_context(request.actor),
         "patient": listed_patient(request.user.national_id),
-        "sessions": sessions.active_sessions(request.user),
-        "current_session_key": request.session.session_key,
+        "sessions": sessions.sessions_for_page(request.user, current_key=request.session.session_key),
         "level": request.actor.level,
     }
     return render(request, "accounts/my_page.html", context)

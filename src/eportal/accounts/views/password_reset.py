@@ -13,6 +13,7 @@ from ..errors import AccountError
 from ..links import user_from_link
 from ..models import OneTimeCode
 from ..services import codes, password_reset
+from .login import sms_wait
 
 RESET = OneTimeCode.Purpose.PASSWORD_RESET
 
@@ -69,5 +70,8 @@ def reset_confirm(request, uidb64):
                 web_session.link_token(request, forget=True)
                 messages.success(request, _("Your password is changed. Log in with the new password."))
                 return redirect("accounts:login-sms")
-    context = {"form": form, "error": error, "code_sent": code_sent}
+    wait = sms_wait(request.actor, user, RESET)
+    if wait and getattr(error, "code", "") == "sms_limit":
+        error = None  # the page says until when instead
+    context = {"form": form, "error": error, "code_sent": code_sent, "sms_wait": wait}
     return form_page(request, "accounts/reset_confirm.html", context)

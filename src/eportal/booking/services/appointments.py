@@ -94,13 +94,13 @@ def place_booking(*, grant: Grant, slot_id: int, reason: str) -> Appointment:
         raise refusal
     if slot.appointment_type.reason_required and not reason.strip():
         raise BookingError(_("Write a short reason for the appointment."), code="reason_required")
-    active = Appointment.objects.filter(patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now)
-    if active.count() >= settings.EPORTAL_BOOKING_MAX_FUTURE:
+    if selectors.booking_limit_reached(patient, now=now):
         raise BookingError(
             _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
             % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
             code="too_many_appointments",
         )
+    active = Appointment.objects.filter(patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now)
     if active.filter(Q(slot__starts_at__lt=slot.ends_at) & Q(slot__ends_at__gt=slot.starts_at)).exists():
         raise BookingError(_("You already have an appointment at that time."), code="overlapping_appointment")
     if _reserved_for_another(slot, patient, now):

@@ -1,4 +1,5 @@
-"""Slots made from the weekly schedule, absences and holidays left out.
+"""Slots made from the weekly schedule; absences and the days the clinic is closed (public holidays and its
+own closed days: clinic.working_days.closed_days) left out.
 
 Times are Europe/Oslo wall-clock times turned into aware datetimes per date, so a schedule that says
 08:00 means 08:00 on both sides of a daylight-saving change.
@@ -7,6 +8,8 @@ Times are Europe/Oslo wall-clock times turned into aware datetimes per date, so 
 import datetime
 
 from django.utils import timezone
+
+from eportal.clinic.working_days import closed_days
 
 from ..models import Absence, Slot, WeeklySchedule
 
@@ -17,6 +20,7 @@ def generate_slots(*, first_day: datetime.date, days: int) -> int:
     zone = timezone.get_default_timezone()
     last_day = first_day + datetime.timedelta(days=days - 1)
     absences = list(Absence.objects.filter(first_day__lte=last_day, last_day__gte=first_day))
+    closed = closed_days(first_day, last_day)
     blocks_by_weekday: dict[int, list[WeeklySchedule]] = {}
     for block in WeeklySchedule.objects.select_related("appointment_type", "practitioner").filter(
         practitioner__active=True
@@ -25,6 +29,8 @@ def generate_slots(*, first_day: datetime.date, days: int) -> int:
     new_slots = []
     for offset in range(days):
         day = first_day + datetime.timedelta(days=offset)
+        if day in closed:
+            continue
         for block in blocks_by_weekday.get(day.weekday(), []):
             if any(
                 absence.first_day <= day <= absence.last_day

@@ -8,6 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,14 +110,19 @@ def _waiting_entries():
 
 def _earlier_free_times(entry: WaitlistEntry, now):
     """Free times the entry's patient may book online (the free-time page's rule), of the same type with the
-    same practitioner, before their appointment and far enough ahead to be held."""
+    same practitioner, before their appointment and far enough ahead to be held; never a time the patient had
+    and cancelled (a cancelled appointment of theirs on it): they gave it up, so it goes to the next in line."""
     waiting_slot = entry.appointment.slot
-    return selectors.free_online_slots(
-        patient=entry.appointment.patient, appointment_type=waiting_slot.appointment_type, limit=None
-    ).filter(
-        practitioner_id=waiting_slot.practitioner_id,
-        starts_at__gt=now + _hold(),
-        starts_at__lt=waiting_slot.starts_at,
+    patient = entry.appointment.patient
+    given_up = Appointment.objects.filter(slot=OuterRef("pk"), patient=patient, cancelled_at__isnull=False)
+    return (
+        selectors.free_online_slots(patient=patient, appointment_type=waiting_slot.appointment_type, limit=None)
+        .filter(
+            practitioner_id=waiting_slot.practitioner_id,
+            starts_at__gt=now + _hold(),
+            starts_at__lt=waiting_slot.starts_at,
+        )
+        .exclude(Exists(given_up))
     )
 
 
