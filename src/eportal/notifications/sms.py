@@ -24,58 +24,48 @@ def sms_backend():
     return import_string(settings.EPORTAL_SMS_BACKEND)()
 
 
-def _check_caps(*, user, ip: str | None, purpose: str) -> None:
-    """The caps against SMS pumping. Per account, login codes and notices are counted apart: notices
-    (booking, reminder, an earlier time held for the patient) are not under the 15-minute cap, which is for
-    codes, and never use up the codes' day cap, so a patient offered earlier times all day can still log
-    in. The address and global caps count every SMS."""
-    now = timezone.now()
-    quarter, day = now - datetime.timedelta(minutes=15), now - datetime.timedelta(days=1)
+QUARTER, DAY = datetime.timedelta(minutes=15), datetime.timedelta(days=1)
+
+
+def _caps(*, user, ip: str | None, purpose: str) -> list[tuple]:
+    """The caps against SMS pumping, as (the ledger rows counted, window, limit). Per account, login codes and
+    notices are counted apart: notices (booking, reminder, an earlier time held for the patient) are not under
+    the 15-minute cap, which is for codes, and never use up the codes' day cap, so a patient offered earlier
+    times all day can still log in. The address and global caps count every SMS."""
     ledger = SmsLedgerEntry.objects
-    limits = [(ledger.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
+    caps = [(ledger.all(), DAY, settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
     notice = purpose == SmsLedgerEntry.Purpose.NOTICE
     if user is not None:
         same_kind = Q(purpose=SmsLedgerEntry.Purpose.NOTICE)
         own = ledger.filter(same_kind if notice else ~same_kind, user=user)
-        limits.append((own.filter(created_at__gte=day), settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
+        caps.append((own, DAY, settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
         if not notice:
-            limits.append((own.filter(created_at__gte=quarter), settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
+            caps.append((own, QUARTER, settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
     if ip:
-        limits += [
-            (ledger.filter(ip=ip, created_at__gte=quarter), settings.EPORTAL_SMS_CAP_IP_15MIN),
-            (ledger.filter(ip=ip, created_at__gte=day), settings.EPORTAL_SMS_CAP_IP_DAY),
+        caps += [
+            (ledger.filter(ip=ip), QUARTER, settings.EPORTAL_SMS_CAP_IP_15MIN),
+            (ledger.filter(ip=ip), DAY, settings.EPORTAL_SMS_CAP_IP_DAY),
         ]
-    for queryset, limit in limits:
-        if queryset.count() >= limit:
+    return caps
+
+
+def _check_caps(*, user, ip: str | None, purpose: str) -> None:
+    now = timezone.now()
+    for rows, window, limit in _caps(user=user, ip=ip, purpose=purpose):
+        if rows.filter(created_at__gte=now - window).count() >= limit:
             raise SmsLimitReached(_("Too many SMS have been sent. Wait a while and try again, or use BankID."))
 
 
 def next_sms_allowed_at(*, user, ip: str | None, purpose: str) -> datetime.datetime | None:
     """When _check_caps will let the next SMS of this kind for this account and address through, or None when
-    it would now. For each cap that is reached: when enough of the window's SMS have aged out of it. The
-    caps' own rule, read from the ledger; nothing is sent while one is reached, so the latest time holds."""
+    it would now. For each cap that is reached: when enough of the window's SMS have aged out of it; nothing is
+    sent while one is reached, so the latest such time holds."""
     now = timezone.now()
-    quarter, day = datetime.timedelta(minutes=15), datetime.timedelta(days=1)
-    ledger = SmsLedgerEntry.objects
-    caps = [(ledger.all(), day, settings.EPORTAL_SMS_CAP_GLOBAL_DAY)]
-    notice = purpose == SmsLedgerEntry.Purpose.NOTICE
-    if user is not None:
-        same_kind = Q(purpose=SmsLedgerEntry.Purpose.NOTICE)
-        own = ledger.filter(same_kind if notice else ~same_kind, user=user)
-        caps.append((own, day, settings.EPORTAL_SMS_CAP_ACCOUNT_DAY))
-        if not notice:
-            caps.append((own, quarter, settings.EPORTAL_SMS_CAP_ACCOUNT_15MIN))
-    if ip:
-        caps += [
-            (ledger.filter(ip=ip), quarter, settings.EPORTAL_SMS_CAP_IP_15MIN),
-            (ledger.filter(ip=ip), day, settings.EPORTAL_SMS_CAP_IP_DAY),
-        ]
     allowed = None
-    for queryset, window, limit in caps:
-        # The window holds `limit` SMS or more: the next is allowed when the one `limit` places from the
-        # newest has left the window. Reading the limit-th newest is one query, however many were sent.
+    for rows, window, limit in _caps(user=user, ip=ip, purpose=purpose):
+        # The next is allowed when the SMS `limit` places from the newest has left the window: one query.
         times = list(
-            queryset.filter(created_at__gte=now - window)
+            rows.filter(created_at__gte=now - window)
             .order_by("-created_at")
             .values_list("created_at", flat=True)[limit - 1 : limit]
         )
