@@ -123,6 +123,16 @@ def is_bookable_type(appointment_type: AppointmentType) -> bool:
     return all(getattr(appointment_type, field) == value for field, value in BOOKABLE_TYPE.items())
 
 
+def next_appointment(patient, now: datetime.datetime) -> Appointment | None:
+    """The patient's next appointment that is not cancelled, with its practitioner, or None (one query)."""
+    return (
+        Appointment.objects.select_related("slot__practitioner")
+        .filter(patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now)
+        .order_by("slot__starts_at", "pk")
+        .first()
+    )
+
+
 def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment], list[Appointment]]:
     """«Mine timer» in two queries, however many appointments: the coming active ones, soonest first, each
     with `.can_cancel`, `.on_waitlist` and `.can_wait` (the services' rules: can_cancel_online, and the

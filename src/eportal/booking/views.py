@@ -70,22 +70,10 @@ def _shown_week(value: str | None, today: datetime.date) -> tuple[datetime.date,
     return monday, None
 
 
-def _limit_reached(patient) -> BookingError | None:
-    """The booking service's refusal for a patient who already holds the most future appointments, said
-    on the booking pages before the patient chooses anything (the service refuses again when booking)."""
-    if not selectors.booking_limit_reached(patient):
-        return None
-    return BookingError(
-        _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
-        % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
-        code="too_many_appointments",
-    )
-
-
 @patient_required
 def choose_type(request):
     patient = _grant(request).patient
-    limit = _limit_reached(patient)
+    limit = appointments.limit_refusal(patient)
     types = [] if limit else list(selectors.bookable_types())
     return render(request, "booking/choose_type.html", {"types": types, "limit": limit})
 
@@ -97,7 +85,7 @@ def choose_time(request, type_id):
     appointment_type = selectors.bookable_types().filter(pk=type_id).first()
     if appointment_type is None:
         raise Http404
-    context = {"type": appointment_type, "limit": _limit_reached(patient)}
+    context = {"type": appointment_type, "limit": appointments.limit_refusal(patient)}
     if context["limit"]:
         return render(request, "booking/choose_time.html", context)
     today = timezone.localdate()
@@ -160,7 +148,7 @@ def confirm(request, slot_id):
             return redirect("booking:booked", appointment_id=appointment.pk)
     # The service's own checks: a time the patient may not book, or a patient who may book no more, is
     # offered no form.
-    refusal = appointments.why_not_bookable(patient, slot) or _limit_reached(patient)
+    refusal = appointments.why_not_bookable(patient, slot) or appointments.limit_refusal(patient)
     context = {"slot": None if refusal else slot, "form": form, "error": error or refusal, "rule": deadline_rule()}
     return form_page(request, "booking/confirm.html", context)
 

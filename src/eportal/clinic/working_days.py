@@ -69,9 +69,3 @@ def closed_days(first_day: datetime.date, last_day: datetime.date) -> dict[datet
     for day, reason in ClosedDay.objects.filter(date__range=(first_day, last_day)).values_list("date", "reason"):
         found[day] = f"{found[day]} · {reason}" if day in found else reason
     return dict(sorted(found.items()))
-
-
-def is_closed(day: datetime.date) -> bool:
-    """Whether the clinic is closed on the day (a public holiday or one of its own closed days); weekends are
-    the weekly schedule's business."""
-    return bool(closed_days(day, day))

@@ -31,6 +31,15 @@ def threads_for_patient(grant: Grant, *, page=1):
     return Paginator(threads, PAGE_SIZE).get_page(page)
 
 
+def unread_for_patient(grant: Grant) -> int:
+    """The clinic's messages to the patient not yet read on the patient's side, in all threads (one query:
+    «Min side» shows it)."""
+    grant.require(Capability.MESSAGES)
+    return Message.objects.filter(
+        thread__patient=grant.patient, author_role=Message.Role.STAFF, read_by_patient_at__isnull=True
+    ).count()
+
+
 def conversation(thread: Thread) -> list[Message]:
     """The thread's messages in order, with their attachments (not their contents): two queries."""
     attachments = Prefetch("attachments", queryset=Attachment.objects.defer("data_sealed"))

@@ -82,6 +82,18 @@ def _reserved_for_another(slot: Slot, patient: ListPatient, now) -> bool:
     return WaitlistOffer.objects.holding(now).filter(slot=slot).exclude(entry__appointment__patient=patient).exists()
 
 
+def limit_refusal(patient, *, now=None) -> BookingError | None:
+    """The refusal for a patient who already holds EPORTAL_BOOKING_MAX_FUTURE future appointments, or None: the
+    booking pages say it before anything is chosen, and place_booking refuses with it."""
+    if not selectors.booking_limit_reached(patient, now=now):
+        return None
+    return BookingError(
+        _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
+        % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
+        code="too_many_appointments",
+    )
+
+
 def place_booking(*, grant: Grant, slot_id: int, reason: str) -> Appointment:
     """Book the slot for the grant's patient in the caller's transaction, or raise BookingError: the rules,
     the appointment and its audit entry. The caller tells the patient (booked, or moved)."""
@@ -94,12 +106,9 @@ def place_booking(*, grant: Grant, slot_id: int, reason: str) -> Appointment:
         raise refusal
     if slot.appointment_type.reason_required and not reason.strip():
         raise BookingError(_("Write a short reason for the appointment."), code="reason_required")
-    if selectors.booking_limit_reached(patient, now=now):
-        raise BookingError(
-            _("You already have %(count)d future appointments booked online. Cancel one, or call the clinic.")
-            % {"count": settings.EPORTAL_BOOKING_MAX_FUTURE},
-            code="too_many_appointments",
-        )
+    limit = limit_refusal(patient, now=now)
+    if limit is not None:
+        raise limit
     active = Appointment.objects.filter(patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now)
     if active.filter(Q(slot__starts_at__lt=slot.ends_at) & Q(slot__ends_at__gt=slot.starts_at)).exists():
         raise BookingError(_("You already have an appointment at that time."), code="overlapping_appointment")
