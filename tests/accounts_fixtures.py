@@ -24,7 +24,7 @@ def family(db):
     kari = factories.list_patient(gp, first_name="Kari", last_name="Nordmann", email="kari@example.com")
     emma = factories.list_patient(
         gp,
-        national_id=factories.national_id(datetime.date(2015, 6, 20)),
+        national_id=factories.national_id(factories.born_years_ago(11)),
         first_name="Emma",
         last_name="Nordmann",
         mobile=kari.mobile,

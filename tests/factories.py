@@ -13,6 +13,7 @@ from eportal.accounts.models import User
 from eportal.booking.models import AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services.schedule import generate_slots
 from eportal.clinic.models import Guardianship, ListPatient, Practitioner
+from eportal.clinic.working_days import closed_days
 from eportal.core.actor import HIGH, Actor, system_actor
 from eportal.identity.synthetic import synthetic_national_id
 from eportal.messaging import consultations
@@ -71,6 +72,26 @@ def grant_for(patient: ListPatient, capability: str = Capability.APPOINTMENTS):
         username=patient.national_id, national_id=patient.national_id, is_active=False
     )
     return grant(system_actor(user=user), capability)
+
+
+def open_day(after: int = 1, *, days: int = 1) -> datetime.date:
+    """The first day at least `after` days from today that starts `days` days in a row the clinic is open
+    (no public holiday, no closed day): slots are made on those days whatever the date the tests run."""
+    first = timezone.localdate() + datetime.timedelta(days=after)
+    while closed := closed_days(first, first + datetime.timedelta(days=days - 1)):
+        first = max(closed) + datetime.timedelta(days=1)
+    return first
+
+
+def open_day_in_week(monday: datetime.date) -> datetime.date | None:
+    """The week's last weekday from Friday back that is after today and open (Friday unless a holiday or the
+    clinic's closed day falls on it), or None when the week holds no such day."""
+    closed = closed_days(monday, monday + datetime.timedelta(days=4))
+    for offset in (4, 3, 2, 1, 0):
+        day = monday + datetime.timedelta(days=offset)
+        if day > timezone.localdate() and day not in closed:
+            return day
+    return None
 
 
 MORNING = (datetime.time(8), datetime.time(9), True)  # 08:00–09:00 online: three 20-minute times
@@ -147,13 +168,19 @@ def sent_ekonsultasjon(
     ).thread
 
 
+def born_years_ago(years: int) -> datetime.date:
+    """A birth date that makes one `years` old (and some weeks) today, whatever the day the tests run: the
+    rules for guardians change at 12 and 16."""
+    today = timezone.localdate()
+    return today.replace(year=today.year - years, day=min(today.day, 28)) - datetime.timedelta(days=40)
+
+
 def child_of(parent: ListPatient, *, first_name: str, years: int) -> ListPatient:
     """A child of `years` (and some weeks) on the parent's GP's list, with the parent's mobile, the parent their
     registered guardian."""
-    today = timezone.localdate()
     child = list_patient(
         parent.gp,
-        national_id=national_id(today.replace(year=today.year - years) - datetime.timedelta(days=40)),
+        national_id=national_id(born_years_ago(years)),
         first_name=first_name,
         last_name=parent.last_name,
         mobile=parent.mobile,

@@ -52,7 +52,7 @@ def rows(response) -> list[str]:
 @pytest.fixture
 def slots(family):
     """The family's GP: three online times each of the five days from the day after tomorrow."""
-    return factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=5)
+    return factories.schedule(family["gp"], factories.open_day(2, days=5), days=5)
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def test_a_grant_is_made_only_by_the_policy(db):
 @pytest.fixture
 def kari_client(client, family):
     """Kari logged in as herself (password and SMS code); Emma (11) is her child."""
-    factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=3)
+    factories.schedule(family["gp"], factories.open_day(2, days=3), days=3)
     register_and_activate(client, family["kari"])
     log_in(client, family["kari"])
     backends.sms_outbox.clear()
@@ -183,7 +183,7 @@ def test_a_guardian_chooses_a_child_books_for_them_and_goes_back(kari_client, fa
 
 @pytest.mark.parametrize("guess", ["other-family", "999999", "abc", "national-id", "self", ""])
 def test_a_child_that_is_not_theirs_is_not_found_and_audited(kari_client, family, guess):
-    other_child = _child(family["gp"], datetime.date(2018, 1, 1))
+    other_child = _child(family["gp"], factories.born_years_ago(8))
     _guardian_of(other_child)
     value = {
         "other-family": other_child.pk,
@@ -290,7 +290,7 @@ def test_a_waiting_list_offer_for_a_child_reaches_the_guardian_and_its_link_acts
 def test_the_users_own_pages_say_whose_user_a_childs_account_is(client, family):
     """The user guide's way: Emma's user, registered with Kari's mobile, says on every page that it is the
     child's, and its notices name Emma."""
-    factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=1)
+    factories.schedule(family["gp"], factories.open_day(2), days=1)
     register_and_activate(client, family["emma"], email="kari@example.com")
     log_in(client, family["emma"])
     for url in ("/min-side/", "/timer/", "/timer/bestill/"):

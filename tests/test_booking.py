@@ -66,7 +66,7 @@ def test_generation_is_idempotent_and_skips_absences_and_holidays(clinic_day):
 @pytest.fixture
 def future_slots(clinic_day):
     """The GP's nine times of the three days from three days ahead."""
-    return factories.schedule(clinic_day["gp"], timezone.localdate() + datetime.timedelta(days=3), days=3)
+    return factories.schedule(clinic_day["gp"], factories.open_day(3, days=3), days=3)
 
 
 def test_booking_and_cancelling_before_the_deadline(future_slots, clinic_day, django_user_model):
@@ -102,7 +102,7 @@ def test_rules_refuse_with_a_norwegian_message(future_slots, clinic_day):
 
 
 def test_no_overlapping_bookings_for_one_patient(clinic_day):
-    day = timezone.localdate() + datetime.timedelta(days=4)
+    day = factories.open_day(4)
     gp_slot = factories.schedule(clinic_day["gp"], day)[0]  # 08:00–08:20
     nurse = factories.practitioner("9100077", role="nurse", has_patient_list=False)
     factories.schedule(nurse, day, type_name="Vaksinasjon", duration_minutes=15, practitioner_role="nurse")
@@ -119,7 +119,7 @@ def test_no_overlapping_bookings_for_one_patient(clinic_day):
 def test_a_booked_double_length_time_blocks_the_patients_overlapping_time(clinic_day):
     """A 40-minute «Dobbelttime» 10:00–10:40 overlaps a 20-minute time 10:20–10:40 with the nurse: the patient
     cannot have both; the time right after it (10:40) is theirs to book."""
-    day = timezone.localdate() + datetime.timedelta(days=4)
+    day = factories.open_day(4)
     ten_to_ten_forty = (datetime.time(10), datetime.time(10, 40), True)
     factories.schedule(clinic_day["gp"], day, blocks=[ten_to_ten_forty], type_name="Dobbelttime", duration_minutes=40)
     double = Slot.objects.get(appointment_type__name="Dobbelttime")
@@ -141,7 +141,7 @@ def test_a_booked_double_length_time_blocks_the_patients_overlapping_time(clinic
 
 
 def test_cancelling_after_the_deadline_or_someone_elses_appointment_is_refused(clinic_day, settings):
-    slot = factories.schedule(clinic_day["gp"], timezone.localdate() + datetime.timedelta(days=1))[0]
+    slot = factories.schedule(clinic_day["gp"], factories.open_day(1))[0]
     patient = factories.list_patient(clinic_day["gp"])
     appointment = book_slot(grant=grant_for(patient), slot_id=slot.pk, reason="a")
     stranger = factories.list_patient(clinic_day["gp"])

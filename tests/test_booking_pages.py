@@ -21,7 +21,7 @@ from tests.helpers import run_tasks
 def schedule(family):
     """The family's GP has 08:00–09:00 online (three 20-minute times) each of the seven days from the day after
     tomorrow; a type only staff book ("Kun personalet") has no times."""
-    factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=7)
+    factories.schedule(family["gp"], factories.open_day(2, days=7), days=7)
     hidden = factories.appointment_type("Kun personalet", shown_to_patients=False)
     return {"type": factories.appointment_type(), "hidden": hidden}
 

@@ -20,8 +20,8 @@ DAY = datetime.time(8), datetime.time(16), True  # 24 twenty-minute online times
 
 
 @pytest.fixture
-def first_day():
-    return timezone.localdate() + datetime.timedelta(days=2)
+def first_day(db):
+    return factories.open_day(2)
 
 
 def queries(client, url) -> int:
@@ -32,7 +32,7 @@ def queries(client, url) -> int:
     return len(captured)
 
 
-def grow(gp, first_day, patient, *, days=10, others=40):
+def grow(gp, first_day, patient, *, days=14, others=40):
     """More of everything the pages read: days of slots, other patients' bookings, the patient's own past
     and future appointments (cancelled ones too) and waiting-list entries."""
     factories.schedule(gp, first_day + datetime.timedelta(days=1), days=days, blocks=[DAY])

@@ -41,18 +41,18 @@ def this_monday():
 
 @pytest.fixture
 def weeks(family, this_monday):
-    """The GP's morning times on the Friday of this week (if still ahead: Friday is tomorrow or later, else
-    none this week), of next week and of the week after; returns {week offset: slot ids}."""
+    """The GP's morning times on one open day (Friday, or the last weekday before it the clinic is open) of this
+    week if still ahead, of next week and of the week after; returns {week offset: slot ids}."""
     found = {}
     for offset in (0, 1, 2):
-        friday = this_monday + datetime.timedelta(days=7 * offset + 4)
-        if friday <= timezone.localdate():
+        day = factories.open_day_in_week(this_monday + datetime.timedelta(days=7 * offset))
+        if day is None:
             found[offset] = []
             continue
-        factories.schedule(family["gp"], friday, blocks=[MORNING])
+        factories.schedule(family["gp"], day, blocks=[MORNING])
         start, end = (
-            datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
-            for day in (friday, friday + datetime.timedelta(days=1))
+            datetime.datetime.combine(moment, datetime.time.min, tzinfo=timezone.get_default_timezone())
+            for moment in (day, day + datetime.timedelta(days=1))
         )
         found[offset] = list(
             Slot.objects.filter(starts_at__gte=start, starts_at__lt=end)
@@ -123,9 +123,10 @@ def test_the_page_shows_one_week_and_steps_to_the_next_and_back(logged_in, famil
     following = week_page(logged_in, type_id, next_week)
     assert shown_ids(following) == weeks[1]
     assert f'href="?uke={iso_week(this_monday)}"' in following and "Forrige uke" in following
+    day = factories.open_day_in_week(this_monday + datetime.timedelta(days=7))
     with translation.override("nb"):
-        friday = formats.date_format(this_monday + datetime.timedelta(days=11), "l j. F")
-    assert f'<h2 id="day-5">{friday}</h2>' in following  # the days are headings: «fredag 18. desember»
+        heading = formats.date_format(day, "l j. F")
+    assert f'<h2 id="day-{day.isoweekday()}">{heading}</h2>' in following  # days are headings: «fredag 18. desember»
     number = (this_monday + datetime.timedelta(days=7)).isocalendar()[1]
     assert f"Uke {number}:" in following
 
@@ -142,7 +143,7 @@ def test_times_with_several_practitioners_name_each_one(logged_in, family, this_
         factories.practitioner(hpr, first_name=first, last_name="Sykepleier", role=Practitioner.Role.NURSE)
         for hpr, first in (("9200001", "Nina"), ("9200002", "Siri"))
     ]
-    day = this_monday + datetime.timedelta(days=9)
+    day = factories.open_day_in_week(this_monday + datetime.timedelta(days=7))
     for nurse in nurses:
         factories.schedule(nurse, day, blocks=[MORNING], type_name="Blodprøve", practitioner_role="nurse")
     html = week_page(logged_in, AppointmentType.objects.get(name="Blodprøve").pk, iso_week(day))
@@ -201,7 +202,7 @@ def test_a_week_more_than_a_year_ahead_shows_the_last_week_without_a_next(logged
 
 def test_the_week_keeps_the_rule_of_which_times_may_be_booked(logged_in, family, weeks, this_monday):
     """Another GP's times and times not released online stay out of the week, as they did from the list."""
-    day = this_monday + datetime.timedelta(days=8)
+    day = factories.open_day_in_week(this_monday + datetime.timedelta(days=7))
     other = factories.practitioner("9100022", first_name="Per", last_name="Lien")
     factories.schedule(other, day, blocks=[MORNING])
     factories.schedule(family["gp"], day, blocks=[(datetime.time(12), datetime.time(13), False)])

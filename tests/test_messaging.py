@@ -257,7 +257,7 @@ def test_a_guardian_writes_for_a_young_child_and_is_named_as_guardian(logged_in,
 
 def test_a_guardian_of_a_child_aged_12_to_15_cannot_read_the_childs_messages(logged_in, family):
     teen = factories.list_patient(
-        family["gp"], national_id=factories.national_id(datetime.date(2012, 3, 3)), first_name="Nora"
+        family["gp"], national_id=factories.national_id(factories.born_years_ago(14)), first_name="Nora"
     )
     Guardianship.objects.create(
         child=teen, guardian_national_id=family["kari"].national_id, guardian_mobile=family["kari"].mobile
@@ -392,7 +392,7 @@ def test_a_guardian_is_told_of_an_answer_about_a_young_child_by_the_childs_first
 @override_settings(EPORTAL_MESSAGE_NOTICE_DELAY_MINUTES=0)
 def test_a_young_persons_own_user_with_a_guardians_mobile_is_not_told_of_their_messages(family):
     teen = factories.list_patient(
-        family["gp"], national_id=factories.national_id(datetime.date(2012, 3, 3)), first_name="Nora",
+        family["gp"], national_id=factories.national_id(factories.born_years_ago(14)), first_name="Nora",
         mobile=family["kari"].mobile,
     )  # fmt: skip
     Guardianship.objects.create(

@@ -2,8 +2,6 @@
 services the representation policy allows (none it denies), at a constant number of queries; and the list of
 sessions with readable device names."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -53,7 +51,7 @@ def book(patient, slot):
 
 @pytest.fixture
 def slots(family):
-    return factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=2)
+    return factories.schedule(family["gp"], factories.open_day(2, days=2), days=2)
 
 
 def test_the_hub_shows_the_next_appointment_unread_messages_and_every_service(logged_in, family, slots):

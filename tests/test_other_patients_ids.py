@@ -39,10 +39,10 @@ def strangers(family):
     on the waiting list with an earlier time held for her, Torgrim logged in somewhere and his fullmakt to
     Tora."""
     gp = family["gp"]
-    factories.schedule(gp, timezone.localdate() + datetime.timedelta(days=3), days=2)
+    factories.schedule(gp, factories.open_day(3, days=2), days=2)
     per = factories.list_patient(gp, first_name="Torgrim", last_name="Fremmed")
     siri = factories.list_patient(
-        gp, national_id=factories.national_id(datetime.date(2020, 3, 3)), first_name="Solveig", last_name="Fremmed"
+        gp, national_id=factories.national_id(factories.born_years_ago(6)), first_name="Solveig", last_name="Fremmed"
     )
     Guardianship.objects.create(child=siri, guardian_national_id=per.national_id, guardian_mobile=per.mobile)
     per_user = register_and_activate(Client(), per, email="per@example.com")

@@ -24,7 +24,7 @@ from tests.helpers import run_tasks, staff_login
 @pytest.fixture
 def day(family):
     """In three days at the family's GP: 08:00–09:00 online (three 20-minute times), 09:00–09:40 by phone."""
-    the_day = timezone.localdate() + datetime.timedelta(days=3)
+    the_day = factories.open_day(3)
     blocks = [(datetime.time(8), datetime.time(9), True), (datetime.time(9), datetime.time(9, 40), False)]
     return {"day": the_day, "slots": factories.schedule(family["gp"], the_day, blocks=blocks)}
 

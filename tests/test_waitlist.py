@@ -34,7 +34,7 @@ from tests.helpers import run_concurrently, run_tasks
 @pytest.fixture
 def slots(family):
     """In four days at the family's GP: six online times, 08:00 to 10:00."""
-    the_day = timezone.localdate() + datetime.timedelta(days=4)
+    the_day = factories.open_day(4)
     return factories.schedule(family["gp"], the_day, blocks=[(datetime.time(8), datetime.time(10), True)])
 
 
