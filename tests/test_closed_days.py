@@ -235,5 +235,31 @@ def test_the_demo_has_no_times_on_holidays(db):
     assert Slot.objects.exists()
     for holiday in (CHRISTMAS, datetime.date(2026, 12, 26), NEW_YEAR):
         assert not slots_on(holiday).exists(), holiday
+    # Julaften and nyttårsaften are the demo clinic's own closed days, in the admin for staff to change.
+    assert dict(ClosedDay.objects.filter(date__year=2026).values_list("date", "reason")) == {
+        datetime.date(2026, 12, 24): "Julaften",
+        datetime.date(2026, 12, 31): "Nyttårsaften",
+    }
+    assert not slots_on(datetime.date(2026, 12, 24)).exists()
     assert slots_on(datetime.date(2026, 12, 23)).exists()
     assert slots_on(datetime.date(2026, 12, 28)).exists()
+
+
+def test_the_patients_week_names_a_holiday_and_says_the_clinic_is_closed_without_the_staff_reason(family, logged_in):
+    factories.schedule(family["gp"], weekdays=range(5))
+    ClosedDay.objects.create(date=INVENTORY, reason="Romjulen: varetelling")
+    generate_slots(first_day=timezone.localdate(), days=56)
+    type_id = Slot.objects.values_list("appointment_type_id", flat=True).first()
+
+    christmas_week = logged_in.get(f"/timer/bestill/{type_id}/?uke=2026-W52").content.decode()
+    friday = re.search(r'<h2 id="day-5">fredag 25\. desember</h2>\s*(.*?)</section>', christmas_week, re.S)
+    assert friday and '<p class="helptext">Stengt: 1. juledag</p>' in friday.group(1)
+    thursday = re.search(r'<h2 id="day-4">torsdag 24\. desember</h2>\s*(.*?)</section>', christmas_week, re.S)
+    assert 'class="slot"' in thursday.group(1)  # julaften is not a public holiday
+
+    next_week = logged_in.get(f"/timer/bestill/{type_id}/?uke=2026-W53").content.decode()
+    monday = re.search(r'<h2 id="day-1">mandag 28\. desember</h2>\s*(.*?)</section>', next_week, re.S)
+    assert '<p class="helptext">Legekontoret er stengt</p>' in monday.group(1)
+    assert "varetelling" not in next_week.lower()
+    friday = re.search(r'<h2 id="day-5">fredag 1\. januar</h2>\s*(.*?)</section>', next_week, re.S)
+    assert "Stengt: 1. nyttårsdag" in friday.group(1)

@@ -1,5 +1,6 @@
 """What the demo shows to whom: no DEBUG pages, no debugger, and its outbox and test BankID only on loopback."""
 
+import re
 import socket
 import subprocess
 
@@ -50,6 +51,23 @@ def test_the_demo_provider_answers_a_denied_or_malformed_authorization_without_i
         assert answer.status_code < 500, (name, answer.status_code)
         for shown in DEBUGGER_SIGNS:
             assert shown not in answer.text, (name, shown)
+
+
+def test_the_demo_providers_pages_are_norwegian_labelled_and_fetch_nothing_from_other_hosts(oidc_provider):
+    """A demo user's browser talks to this machine only (no stylesheet from a CDN), the fødselsnummer field has
+    a real label, and the end-session page does not print the ID token it was given."""
+    login = httpx.get(oidc_provider.base_url + _authorize(f"response_type=code&nonce=n&redirect_uri={CALLBACK}"))
+    end = httpx.post(
+        oidc_provider.base_url + "/oauth2/end_session",
+        data={"id_token_hint": "eyJhbGciOi.secret-claims.sig", "post_logout_redirect_uri": CALLBACK},
+    )
+    for answer in (login, end):
+        assert answer.status_code == 200
+        assert '<html lang="nb">' in answer.text
+        assert not re.search(r"""(?:href|src)=["']?(?:https?:)?//""", answer.text), answer.text
+    assert '<label for="sub">Fødselsnummer (11 siffer)</label>' in login.text and 'id="sub"' in login.text
+    assert ">Logg inn</button>" in login.text and ">Avbryt</button>" in login.text
+    assert "Logg ut av test-BankID" in end.text and "secret-claims" not in end.text
 
 
 def test_the_demo_runs_without_debug_unless_a_developer_asks(tmp_path):

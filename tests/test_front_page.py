@@ -35,3 +35,13 @@ def test_pages_with_their_own_urgent_notice_do_not_repeat_the_numbers_in_the_foo
     for url in ["/meldinger/ny/", "/timer/bestill/", "/ekonsultasjon/"]:
         text = visible_text(logged_in.get(url).content.decode())
         assert text.count("116 117") == 1, (url, text)
+
+
+def test_the_site_has_an_icon_and_favicon_ico_leads_to_it(client, db):
+    from django.templatetags.static import static
+
+    page = client.get("/").content.decode()
+    icon = static("eportal/favicon.svg")
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in page
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer["Location"] == icon

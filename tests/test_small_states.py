@@ -64,6 +64,19 @@ def test_the_code_page_says_only_too_many_sms_and_when(client, family, kari_acco
     assert page.count("For mange SMS") == 1  # not also as a flashed message
 
 
+@override_settings(EPORTAL_SMS_CAP_ACCOUNT_15MIN=2)
+def test_the_password_step_past_the_cap_says_when_a_code_can_be_asked_for(client, family, kari_account):
+    password_step(client, family["kari"])
+    password_step(client, family["kari"])  # two codes: the cap is reached
+    at = next_sms_allowed_at(user=kari_account, ip="127.0.0.1", purpose="login_code")
+    response = password_step(client, family["kari"])
+    page = response.content.decode()
+    assert response.status_code == 400
+    expected = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    assert f"For mange SMS er sendt. Du kan be om en ny kode kl. {expected:%H:%M}, eller logge inn" in page
+    assert "Vent litt" not in page
+
+
 def test_the_code_page_without_the_cap_says_the_sms_is_sent(client, family, kari_account):
     password_step(client, family["kari"])
     page = client.get(reverse("accounts:login-code")).content.decode()
@@ -151,7 +164,7 @@ def test_my_details_email_change_gives_the_hint(logged_in):
 def test_the_clinics_cancellation_says_avlyst_in_subject_and_text_with_the_phone(family, kari_account):
     kari_account.notify_by_email = True
     kari_account.save()
-    slots = factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=1)
+    slots = factories.schedule(family["gp"], factories.open_day(2), days=1)
     appointment = book_slot(grant=grant_for(family["kari"]), slot_id=slots[0].pk, reason="Kontroll")
     run_tasks()
     mail.outbox.clear()
@@ -167,7 +180,7 @@ def test_without_a_phone_the_notice_asks_to_contact_the_clinic(family, kari_acco
     Clinic.objects.update(phone="")
     from eportal.booking import notices
 
-    slots = factories.schedule(family["gp"], timezone.localdate() + datetime.timedelta(days=2), days=1)
+    slots = factories.schedule(family["gp"], factories.open_day(2), days=1)
     appointment = book_slot(grant=grant_for(family["kari"]), slot_id=slots[0].pk, reason="Kontroll")
     appointment.cancelled_at = timezone.now()
     kari_account.notify_by_email = True

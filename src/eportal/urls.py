@@ -1,7 +1,9 @@
-"""The portal's addresses: each app's pages, the staff admin under /personale/admin/, and the demo's outbox."""
+"""The portal's addresses: each app's pages, the staff admin under /personale/admin/, the demo's outbox and the
+icon browsers ask for."""
 
 from django.contrib import admin
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, reverse
 from django.utils.http import urlencode
 from django_otp.admin import OTPAdminSite
@@ -30,4 +32,6 @@ urlpatterns = [
     path("", include("eportal.staff.urls")),
     path("personale/admin/", admin.site.urls),
     path("", include("eportal.demo.urls")),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's): the site's icon.
+    path("favicon.ico", lambda request: redirect(static("eportal/favicon.svg"), permanent=True)),
 ]

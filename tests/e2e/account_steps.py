@@ -91,6 +91,14 @@ def finish_login(page: Page, patient) -> None:
     expect(h1(page)).to_have_text("Min side")
 
 
+def bankid_pick_person(page: Page, provider: str, patient) -> None:
+    """On the test BankID's login page (the demo's OpenID provider): type the person's fødselsnummer in the
+    labelled field, then «Logg inn»."""
+    expect(page).to_have_url(re.compile(rf"^{re.escape(provider)}/oauth2/authorize\?"))
+    page.get_by_label("Fødselsnummer").fill(patient.national_id)
+    page.get_by_role("button", name="Logg inn", exact=True).click()
+
+
 def log_in(open_page, origin: str, patient, device: dict = DESKTOP, *, bypass_csp: bool = False) -> Page:
     """A fresh browser context, logged in the way a person does it; ends on Min side."""
     page = open_page("/", device, bypass_csp=bypass_csp)

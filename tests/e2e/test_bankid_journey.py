@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from eportal.accounts.models import User
 
-from .account_steps import h1, local_mobile, session_cookie
+from .account_steps import bankid_pick_person, h1, local_mobile, session_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +26,7 @@ def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_contex
     expect(bankid.get_by_text("NB ! BankID er påkrevd for bruk av eKonsultasjon")).to_be_visible()
     bankid.get_by_role("link", name="VELG").click()
 
-    # The provider's own login page: the demo user types the patient's fødselsnummer as the user.
-    expect(page).to_have_url(re.compile(rf"^{re.escape(provider)}/oauth2/authorize\?"))
-    page.locator("input[name=sub]").fill(patient.national_id)
-    page.get_by_role("button", name="Authorize").click()
+    bankid_pick_person(page, provider, patient)  # the demo's test BankID: the patient's fødselsnummer
 
     expect(page).to_have_url(re.compile(r"/logg-inn/bankid/ny-bruker/$"))
     expect(h1(page)).to_have_text("Mine opplysninger")
@@ -51,7 +48,9 @@ def test_bankid_first_login_then_min_side_then_logout_at_the_provider(new_contex
     # never travels in a URL), then comes back to the portal.
     page.get_by_role("button", name="Logg ut").click()
     expect(page).to_have_url(f"{provider}/oauth2/end_session")
-    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_role("heading", name="Logg ut av test-BankID")).to_be_visible()
+    assert patient.national_id not in page.content()  # the test BankID does not print the ID token it got
+    page.get_by_role("button", name="Logg ut").click()
     expect(page).to_have_url(origin + "/")
     expect(page.get_by_text("Du er logget ut.")).to_be_visible()  # kept for the page the provider sent us back to
     page.goto(origin + "/min-side/")

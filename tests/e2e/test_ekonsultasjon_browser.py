@@ -26,7 +26,7 @@ from eportal.notifications import backends
 from tests import factories
 from tests.helpers import run_tasks
 
-from .account_steps import finish_login, h1, log_in, main, staff_password_and_code, start_login
+from .account_steps import bankid_pick_person, finish_login, h1, log_in, main, staff_password_and_code, start_login
 from .booking_steps import shown_date
 from .browser import DESKTOP, SCREENS, PageChecks, save_screenshot
 
@@ -192,13 +192,6 @@ def check_price_labels(check: PageChecks, name: str, page: Page) -> None:
         )
 
 
-def bankid_pick_myself(page: Page, provider: str, patient) -> None:
-    """On the provider's login page: the person is chosen by typing their fødselsnummer, then «Authorize»."""
-    expect(page).to_have_url(re.compile(rf"^{re.escape(provider)}/oauth2/authorize\?"))
-    page.locator("input[name=sub]").fill(patient.national_id)
-    page.get_by_role("button", name="Authorize").click()
-
-
 def medicine_row(page: Page, number: int):
     return main(page).get_by_role("group", name=f"Legemiddel {number}", exact=True)
 
@@ -279,7 +272,7 @@ def test_an_ekonsultasjon_after_bankid_step_up_with_the_price_shown(
     hops: list[str] = []
     page.on("request", lambda request: hops.append(request.url) if request.is_navigation_request() else None)
     main(page).get_by_role("link", name=CHECK_NO, exact=True).click()
-    bankid_pick_myself(page, provider, patient)
+    bankid_pick_person(page, provider, patient)
     expect(page).to_have_url(re.compile(r"/ekonsultasjon/skjema/\?ingen-hast=ja$"))
     assert f"{origin}/logg-inn/bankid/?niva=high&next=%2Fekonsultasjon%2Fskjema%2F%3Fingen-hast%3Dja" in hops, hops
     expect(h1(page)).to_have_text("eKonsultasjon")
@@ -360,7 +353,7 @@ def test_a_guardian_keeps_acting_for_her_child_through_the_bankid_step_up(
     check("sjekk-barn", page)
 
     main(page).get_by_role("link", name=CHECK_NO, exact=True).click()
-    bankid_pick_myself(page, bankid.base_url, patient)  # the guardian logs in as herself
+    bankid_pick_person(page, bankid.base_url, patient)  # the guardian logs in as herself
 
     # Back on the form, still for Emil: free, no exemption to choose.
     expect(page).to_have_url(re.compile(r"/ekonsultasjon/skjema/\?ingen-hast=ja$"))

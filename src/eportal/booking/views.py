@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.accounts import web_session
+from eportal.clinic import working_days
 from eportal.clinic.selectors import get_clinic
 from eportal.representation.policy import AccessRefused, Capability, choose, grant
 from eportal.web.decorators import patient_required
@@ -106,6 +107,7 @@ def choose_time(request, type_id):
             }
         )
     week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    closed = _closed_labels(week[0], week[-1])
     first_free = None if slots else selectors.first_free_slot(patient=patient, appointment_type=appointment_type)
     first_monday, last_monday = _monday(today), _monday(today + LAST_WEEK_AHEAD)
     step = datetime.timedelta(days=7)
@@ -116,7 +118,7 @@ def choose_time(request, type_id):
             "sunday": week[-1],
             "week_number": monday.isocalendar()[1],
             # Weekdays always (a day without times says so); Saturday and Sunday only when they have times.
-            "days": [(day, by_day.get(day, [])) for day in week if day.weekday() < 5 or day in by_day],
+            "days": [(day, by_day.get(day, []), closed.get(day)) for day in week if day.weekday() < 5 or day in by_day],
             "practitioner": next(iter(names.values())) if len(names) == 1 else None,
             "previous_week": _week_label(monday - step) if monday > first_monday else None,
             "next_week": _week_label(monday + step) if monday < last_monday else None,
@@ -128,6 +130,16 @@ def choose_time(request, type_id):
         }
     )
     return render(request, "booking/choose_time.html", context)
+
+
+def _closed_labels(first_day: datetime.date, last_day: datetime.date) -> dict[datetime.date, str]:
+    """What a patient reads on a day the clinic is closed: a public holiday's name, or that the clinic is closed
+    (the reason staff gave a closed day of their own is for staff)."""
+    holidays = working_days.public_holidays(first_day, last_day)
+    return {
+        day: _("Closed: %(holiday)s") % {"holiday": holidays[day]} if day in holidays else _("The clinic is closed")
+        for day in working_days.closed_days(first_day, last_day)
+    }
 
 
 @patient_required

@@ -75,7 +75,7 @@ def demo_banner(base_url: str) -> str:
             "mobile, from 16 with their own."
         ),
         "  " + _("Log in as Kari, choose a person under «Personer du kan handle på vegne av» on Min side."),
-        "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above as the user."),
+        "  " + _("BankID: choose BankID under Logg inn and type a fødselsnummer above on the test BankID page."),
         "  " + _("Logged in: «Bestill time» and «Mine timer» are on Min side; the GPs have free times ahead."),
         "  "
         + _(

@@ -5,15 +5,20 @@ then answers with that number in the fødselsnummer claim of the configured pres
 the level asked for. It lets anyone log in as anyone, so it listens on 127.0.0.1 only, unless
 `eportal demo --expose` serves the demo to other machines. oidc-provider-mock turns on Flask's debug mode
 and Werkzeug's debugger, whose error pages show a traceback and the debugger's secret: make_app turns both
-off, so that a bad request gets a plain error page.
+off, so that a bad request gets a plain error page. Its pages come from `provider_templates/`: in Norwegian,
+with a real label on the fødselsnummer field, styled inline instead of by a stylesheet from a CDN (a demo
+user's browser talks to nothing but this machine), and without the end-session page's list of the request's
+parameters (the ID token, with the fødselsnummer in it).
 """
 
 import contextlib
 import io
+import pathlib
 import threading
 import urllib.parse
 import warnings
 
+import jinja2
 import werkzeug.debug
 import werkzeug.serving
 from werkzeug.test import Client
@@ -25,6 +30,7 @@ with warnings.catch_warnings():  # it still imports parts of Authlib that Authli
     import oidc_provider_mock
 
 LOOPBACK = "127.0.0.1"
+TEMPLATES = pathlib.Path(__file__).with_name("provider_templates")
 
 
 class PersonClaims:
@@ -52,6 +58,9 @@ def make_app(*, national_id_claim: str = "nnin_altsub", acr: str = "urn:bankid:b
     options = {"access_token_max_age": token_lifetime} if token_lifetime is not None else {}
     provider = oidc_provider_mock.app(require_nonce=True, **options)
     provider.debug = False
+    provider.jinja_env.loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(TEMPLATES), provider.jinja_env.loader]  # ours first, then the package's
+    )
     if isinstance(provider.wsgi_app, werkzeug.debug.DebuggedApplication):
         provider.wsgi_app = provider.wsgi_app.app
     return PersonClaims(provider, national_id_claim=national_id_claim, acr=acr)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from eportal.booking.models import Appointment, AppointmentType, Slot, WeeklySchedule
 from eportal.booking.services.schedule import generate_slots
-from eportal.clinic.models import ListPatient, Practitioner
+from eportal.clinic.models import ClosedDay, ListPatient, Practitioner
 
 TYPES = [
     # name, minutes, role, online, reason required; patients see them in this order
@@ -65,6 +65,10 @@ def _book_some(*, seed: int = 5) -> None:
 REASONS = ["Kontroll", "Vondt i ryggen", "Fornye resept", "Hoste i to uker", "Svimmelhet", "Oppfølging"]
 
 
+# Days the demo clinic closes itself (staff add such days in the admin, «Stengte dager»).
+CLOSED_DAYS = [(12, 24, "Julaften"), (12, 31, "Nyttårsaften")]
+
+
 def seed_booking() -> int:
     types = {}
     for position, (name, minutes, role, online, reason) in enumerate(TYPES, start=1):
@@ -89,6 +93,10 @@ def seed_booking() -> int:
                     starts=starts,
                     defaults={"ends": ends, "appointment_type": types[name], "online": online},
                 )
-    made = generate_slots(first_day=timezone.localdate(), days=settings.EPORTAL_BOOKING_HORIZON_DAYS)
+    today = timezone.localdate()
+    for year in (today.year, today.year + 1):  # closed days of the clinic's own, as many clinics have them
+        for month, day, reason in CLOSED_DAYS:
+            ClosedDay.objects.get_or_create(date=datetime.date(year, month, day), defaults={"reason": reason})
+    made = generate_slots(first_day=today, days=settings.EPORTAL_BOOKING_HORIZON_DAYS)
     _book_some()
     return made

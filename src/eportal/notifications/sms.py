@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -50,10 +50,21 @@ def _caps(*, user, ip: str | None, purpose: str) -> list[tuple]:
 
 
 def _check_caps(*, user, ip: str | None, purpose: str) -> None:
-    now = timezone.now()
-    for rows, window, limit in _caps(user=user, ip=ip, purpose=purpose):
-        if rows.filter(created_at__gte=now - window).count() >= limit:
-            raise SmsLimitReached(_("Too many SMS have been sent. Wait a while and try again, or use BankID."))
+    at = next_sms_allowed_at(user=user, ip=ip, purpose=purpose)
+    if at is not None:
+        raise SmsLimitReached(wait_message(at))
+
+
+def wait_message(at: datetime.datetime) -> str:
+    """«For mange SMS …» with when a new code can be asked for: the minute after `at`, with the day when that is
+    not today."""
+    local = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    when = _("at %(time)s") % {"time": f"{local:%H:%M}"}
+    if local.date() != timezone.localdate():
+        when = f"{formats.date_format(local, 'l j. F')} {when}"
+    return _("Too many SMS have been sent. You can ask for a new code %(when)s, or log in with BankID.") % {
+        "when": when
+    }
 
 
 def next_sms_allowed_at(*, user, ip: str | None, purpose: str) -> datetime.datetime | None:

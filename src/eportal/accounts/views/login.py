@@ -1,19 +1,16 @@
 """«Logg inn»: the choice of electronic ID, login with password + SMS code, and logout."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eportal.core.actor import SUBSTANTIAL
 from eportal.core.public_url import public_url
-from eportal.notifications.sms import next_sms_allowed_at
+from eportal.notifications.sms import next_sms_allowed_at, wait_message
 from eportal.web.pages import form_page, safe_next
 
 from .. import assurance, forms, oidc, web_session
@@ -54,15 +51,7 @@ def login_sms(request):
 def sms_wait(actor, user, purpose: str) -> str:
     """«For mange SMS …» with when a new code can be asked for, while the SMS caps stop one; else ""."""
     at = next_sms_allowed_at(user=user, ip=actor.network, purpose=codes.SMS_PURPOSES[purpose])
-    if at is None:
-        return ""
-    local = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
-    when = f"kl. {local:%H:%M}"
-    if local.date() != timezone.localdate():
-        when = f"{formats.date_format(local, 'l j. F')} {when}"
-    return _("Too many SMS have been sent. You can ask for a new code %(when)s, or log in with BankID.") % {
-        "when": when
-    }
+    return wait_message(at) if at is not None else ""
 
 
 def _pending_login_user(request):
