@@ -2,6 +2,8 @@
 services the representation policy allows (none it denies), at a constant number of queries; and the list of
 sessions with readable device names."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -11,7 +13,7 @@ from django.utils import timezone
 from eportal.accounts.models import AccountSession
 from eportal.accounts.services.sessions import device_name
 from eportal.booking.services.appointments import book_slot
-from eportal.clinic.models import Guardianship
+from eportal.clinic.models import Guardianship, ListPatient
 from eportal.core.actor import system_actor
 from eportal.messaging import services
 from eportal.messaging.models import Message, Thread
@@ -122,6 +124,23 @@ def test_the_hub_takes_the_same_queries_for_many_appointments_and_messages(logge
         staff_reply(family["kari"])
     log_in(Client(HTTP_USER_AGENT=SAFARI_IPHONE), family["kari"])  # one more session listed
     assert count() == few
+
+
+# listed_patient(): the row by fødselsnummer, with the GP (not the guardianships' or fullmakts' queries).
+OWN_ROW = r'FROM "clinic_listpatient" INNER JOIN "clinic_practitioner" .* "clinic_listpatient"\."national_id" = '
+
+
+def test_the_hub_reads_the_patients_own_row_once(logged_in, family, slots):
+    """Three parts ask whom the page is for (who, the next appointment, unread messages): the row is read once
+    per request, and read again on the next one (a patient taken off the list is not remembered)."""
+    book(family["kari"], slots[0])
+    with CaptureQueriesContext(connection) as queries:
+        page = logged_in.get("/min-side/").content.decode()
+    assert "Neste time" in page
+    own_row = [q for q in queries.captured_queries if re.search(OWN_ROW, q["sql"])]
+    assert len(own_row) == 1, [q["sql"][:200] for q in own_row]
+    ListPatient.objects.filter(pk=family["kari"].pk).update(on_list_to=timezone.localdate())
+    assert "Neste time" not in logged_in.get("/min-side/").content.decode()
 
 
 def test_devices_are_named_readably_and_this_one_is_marked(family, kari_account):

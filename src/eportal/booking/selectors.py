@@ -26,25 +26,24 @@ def bookable_types():
     return AppointmentType.objects.filter(**BOOKABLE_TYPE).order_by("position", "name")
 
 
-def practitioners_for(patient, appointment_type):
-    """Whom the patient may book this type with online: active practitioners of the type's role; for a GP's
-    type only their own GP, unless EPORTAL_BOOKING_ANY_PRACTITIONER."""
-    people = Practitioner.objects.filter(active=True, role=appointment_type.practitioner_role)
-    if appointment_type.practitioner_role == Practitioner.Role.GP and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER:
-        people = people.filter(pk=patient.gp_id)
-    return people
-
-
 def bookable_slots_for(patient, appointment_type, *, now):
     """The times of this type the patient may book online, free or not: released online, not blocked, not
-    begun, of a type in bookable_types(), with a practitioner in practitioners_for()."""
+    begun, of a type in bookable_types(), with an active practitioner of the type's role; for a GP's type
+    only the patient's own GP, unless EPORTAL_BOOKING_ANY_PRACTITIONER."""
+    role = appointment_type.practitioner_role
+    if role == Practitioner.Role.GP and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER:
+        people = [patient.gp_id]  # no query: the rule on the practitioner's row is checked on the join below
+    else:
+        people = list(Practitioner.objects.filter(active=True, role=role).values_list("pk", flat=True))
     # The practitioners as a list of ids and the type's rule on the join: so the database walks the
     # (practitioner, starts_at) index of those few, not every practitioner's times of the type (an IN
     # subquery made the query grow with the clinic: 3 ms at 1x and 29 ms at 10x, bench/README.md).
     return Slot.objects.bookable_online(now).filter(
         appointment_type=appointment_type,
         **{f"appointment_type__{field}": value for field, value in BOOKABLE_TYPE.items()},
-        practitioner_id__in=list(practitioners_for(patient, appointment_type).values_list("pk", flat=True)),
+        practitioner_id__in=people,
+        practitioner__active=True,
+        practitioner__role=role,
     )
 
 
@@ -133,20 +132,40 @@ def next_appointment(patient, now: datetime.datetime) -> Appointment | None:
     )
 
 
-def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment], list[Appointment]]:
+def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment], list[dict]]:
     """«Mine timer» in two queries, however many appointments: the coming active ones, soonest first, each
-    with `.can_cancel`, `.on_waitlist` and `.can_wait` (the services' rules: can_cancel_online, and the
-    waiting list's bookable_types); and the history, latest first, cut at HISTORY_LIMIT: those begun and
-    those cancelled (never among the coming ones)."""
-    theirs = Appointment.objects.filter(patient=patient).select_related("slot__practitioner", "slot__appointment_type")
-    coming = Q(cancelled_at__isnull=True, slot__starts_at__gt=now)
+    with `.can_cancel`, `.on_waitlist`, `.can_wait` (the services' rules: can_cancel_online, and the waiting
+    list's bookable_types) and `.has_offer` (an earlier time is held for it now: open_offers() has one); and
+    the history, latest first, cut at HISTORY_LIMIT: those begun and those cancelled (never among the coming
+    ones), as rows {starts_at, practitioner_name, type_name, cancelled}: the page lists twenty, so no model
+    instances for them."""
+    theirs = Appointment.objects.filter(patient=patient)
     waiting = WaitlistEntry.objects.filter(appointment=OuterRef("pk"), ended_at__isnull=True)
-    future = list(theirs.filter(coming).annotate(on_waitlist=Exists(waiting)).order_by("slot__starts_at", "pk"))
+    offered = WaitlistOffer.objects.holding(now).filter(entry__appointment=OuterRef("pk"))
+    future = list(
+        theirs.filter(cancelled_at__isnull=True, slot__starts_at__gt=now)
+        .select_related("slot__practitioner", "slot__appointment_type")
+        .annotate(on_waitlist=Exists(waiting), has_offer=Exists(offered))
+        .order_by("slot__starts_at", "pk")
+    )
     for appointment in future:
         appointment.can_cancel = can_cancel_online(appointment, now)
         appointment.can_wait = is_bookable_type(appointment.slot.appointment_type)
-    history = theirs.filter(Q(cancelled_at__isnull=False) | Q(slot__starts_at__lte=now))
-    return future, list(history.order_by("-slot__starts_at", "-pk")[:HISTORY_LIMIT])
+    history = (
+        theirs.filter(Q(cancelled_at__isnull=False) | Q(slot__starts_at__lte=now))
+        .order_by("-slot__starts_at", "-pk")
+        .values_list(
+            "slot__starts_at",
+            "slot__practitioner__first_name",
+            "slot__practitioner__last_name",
+            "slot__appointment_type__name",
+            "cancelled_at",
+        )[:HISTORY_LIMIT]
+    )
+    return future, [
+        {"starts_at": starts_at, "practitioner_name": f"{first} {last}", "type_name": kind, "cancelled": bool(at)}
+        for starts_at, first, last, kind, at in history
+    ]
 
 
 def open_offers(patient):

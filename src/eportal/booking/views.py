@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -107,7 +107,9 @@ def choose_time(request, type_id):
             }
         )
     week = [monday + datetime.timedelta(days=offset) for offset in range(7)]
-    closed = _closed_labels(week[0], week[-1])
+    # Weekdays without times say why when the clinic is closed (asked only when there is such a day).
+    bare = [day for day in week if day.weekday() < 5 and day not in by_day]
+    closed = _closed_labels(bare[0], bare[-1]) if bare else {}
     first_free = None if slots else selectors.first_free_slot(patient=patient, appointment_type=appointment_type)
     first_monday, last_monday = _monday(today), _monday(today + LAST_WEEK_AHEAD)
     step = datetime.timedelta(days=7)
@@ -193,7 +195,13 @@ def my_appointments(request):
     processor's."""
     patient = _grant(request).patient
     future, past = selectors.my_appointments(patient, timezone.now())
-    context = {"future": future, "past": past, "offers": selectors.open_offers(patient)}
+    at = _("at")
+    for row in past:  # twenty rows: each time written once here, not by two filters and a tag per row
+        local = timezone.localtime(row["starts_at"])
+        row["when"] = f"{formats.date_format(local, 'j. F Y')} {at} {local:%H:%M}"
+    # The held offers are read only when one of the coming appointments has one (most pages: none).
+    offers = selectors.open_offers(patient) if any(appointment.has_offer for appointment in future) else []
+    context = {"future": future, "past": past, "offers": offers}
     return render(request, "booking/my_appointments.html", context)
 
 

@@ -30,6 +30,18 @@ def listed_patient(national_id: str):
     return ListPatient.objects.on_list().select_related("gp").filter(national_id=national_id).first()
 
 
+def own_listed_patient(actor):
+    """listed_patient() of the logged-in person, read once per request (the actor is the request's: Min side
+    asks in several parts), or None."""
+    number = getattr(actor.user, "national_id", "")
+    if not number:
+        return None
+    key = ("own_listed_patient", number)
+    if key not in actor.memo:
+        actor.memo[key] = listed_patient(number)
+    return actor.memo[key]
+
+
 def registered_mobiles(patient, *, day: datetime.date | None = None) -> list[str]:
     """The mobiles the clinic has registered on this patient on the day (today): their own first (for a child,
     often a guardian's mobile registered on the child), then those registered for each guardian. From 16

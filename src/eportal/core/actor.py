@@ -34,6 +34,9 @@ class Actor:
     # The list patient (id) the person chose to act for (a child, or someone who gave them fullmakt), or
     # None for themselves. Only a wish: representation's policy decides on every use whether it holds.
     acting_for: int | None = None
+    # What one request has read already for this actor (the acting patient's row: Min side asks three times).
+    # Not an init field, so each Actor (also one made by acting_as) starts with its own, empty.
+    memo: dict = dataclasses.field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def is_authenticated(self) -> bool:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from eportal.audit.services import record_event
 from eportal.clinic.ages import GUARDIAN_FULL_UNTIL, PROXY_GIVER_FROM, PROXY_HOLDER_FROM, age_on, has_own_access
 from eportal.clinic.models import Guardianship, ListPatient, Proxy
-from eportal.clinic.selectors import listed_patient
+from eportal.clinic.selectors import own_listed_patient
 from eportal.core.actor import HIGH, Actor
 from eportal.core.errors import UserError
 
@@ -163,9 +163,12 @@ def acting_patient_of(actor: Actor) -> ListPatient | None:
     neither is on the list. Whether they may is decide()'s question."""
     if actor.user is None or not actor.user.national_id:
         return None
-    if actor.acting_for is not None:
-        return ListPatient.objects.on_list().select_related("gp").filter(pk=actor.acting_for).first()
-    return listed_patient(actor.user.national_id)
+    if actor.acting_for is None:
+        return own_listed_patient(actor)
+    key = ("acting_patient", actor.acting_for)  # read once per request (the actor is the request's)
+    if key not in actor.memo:
+        actor.memo[key] = ListPatient.objects.on_list().select_related("gp").filter(pk=actor.acting_for).first()
+    return actor.memo[key]
 
 
 def grant(actor: Actor, capability: str, *, day: datetime.date | None = None) -> Grant:

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from eportal.clinic.selectors import get_clinic, listed_patient
+from eportal.clinic.selectors import get_clinic, listed_patient, own_listed_patient
 from eportal.core.actor import HIGH
 from eportal.web.decorators import patient_required
 from eportal.web.pages import form_page
@@ -22,7 +22,7 @@ def my_page(request):
     the policy allows (hub.py asks the apps above), and where one is logged in. Constant queries."""
     context = {
         **hub.hub_context(request.actor),
-        "patient": listed_patient(request.user.national_id),
+        "patient": own_listed_patient(request.actor),
         "sessions": sessions.sessions_for_page(request.user, current_key=request.session.session_key),
         "level": request.actor.level,
     }
