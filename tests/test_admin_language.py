@@ -71,3 +71,13 @@ def test_every_change_list_is_norwegian(chief, url):
         "filters": english_in(" | ".join(filters)),
     }
     assert found == {"page": [], "headers": [], "filters": []}, (headers, filters)
+
+
+@pytest.mark.parametrize("url", _changelists())
+def test_filter_titles_are_written_as_the_admins_own(chief, url):
+    """«Etter status», so «Etter tidspunkt for forsøket», not «Etter Tidspunkt for forsøket»: a field's name is
+    lower case in the catalogue (the admin capitalises its column headers itself); only a name that begins with
+    an abbreviation («IP-adresse») keeps its capital."""
+    filters = [str(spec.title) for spec in chief.get(url).context["cl"].filter_specs]
+    capitalised = [title for title in filters if title[:1].isupper() and not re.match(r"[A-ZÆØÅ]{2,}", title)]
+    assert capitalised == [], (url, filters)

@@ -1,5 +1,6 @@
 """What the demo shows to whom: no DEBUG pages, no debugger, and its outbox and test BankID only on loopback."""
 
+import datetime
 import re
 import socket
 import subprocess
@@ -7,6 +8,7 @@ import subprocess
 import httpx
 import pytest
 
+from eportal.identity.synthetic import synthetic_national_id
 from tests.demo_process import free_port, serving_demo, start_demo, stop_demo
 from tests.test_settings_and_cli import MESSAGE_KEYS, eportal
 
@@ -68,6 +70,11 @@ def test_the_demo_providers_pages_are_norwegian_labelled_and_fetch_nothing_from_
     assert '<label for="sub">Fødselsnummer (11 siffer)</label>' in login.text and 'id="sub"' in login.text
     assert ">Logg inn</button>" in login.text and ">Avbryt</button>" in login.text
     assert "Logg ut av test-BankID" in end.text and "secret-claims" not in end.text
+    # Someone logged in before: the next visitor is not shown their fødselsnummer.
+    number = synthetic_national_id(datetime.date(1980, 1, 1))
+    httpx.post(login.url, data={"sub": number})
+    again = httpx.get(oidc_provider.base_url + _authorize(f"response_type=code&nonce=n&redirect_uri={CALLBACK}"))
+    assert again.status_code == 200 and number not in again.text
 
 
 def test_the_demo_runs_without_debug_unless_a_developer_asks(tmp_path):

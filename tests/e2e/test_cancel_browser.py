@@ -90,7 +90,7 @@ def test_cancelling_asks_once_more_by_keyboard_and_the_time_moves_to_the_history
     expect(page).to_have_url(re.compile(rf"/timer/{appointment.pk}/avbestilt/$"))
     expect(h1(page)).to_have_text("Timen er avbestilt")
     expect(main(page).locator(".lead")).to_contain_text(f"{at(appointment)}, {patient.gp.full_name}")
-    expect(main(page)).to_contain_text(re.compile(r"Kvittering: avbestilt \d{1,2}\. \w+ \d{4} \d\d:\d\d:\d\d\."))
+    expect(main(page)).to_contain_text(re.compile(r"Kvittering: avbestilt \d{1,2}\. \w+ \d{4} kl\. \d\d:\d\d\."))
     check("kvittering", page)
     save_screenshot(page, f"avbestill-kvittering-{screen}")
     appointment.refresh_from_db()

@@ -7,8 +7,9 @@ the level asked for. It lets anyone log in as anyone, so it listens on 127.0.0.1
 and Werkzeug's debugger, whose error pages show a traceback and the debugger's secret: make_app turns both
 off, so that a bad request gets a plain error page. Its pages come from `provider_templates/`: in Norwegian,
 with a real label on the fødselsnummer field, styled inline instead of by a stylesheet from a CDN (a demo
-user's browser talks to nothing but this machine), and without the end-session page's list of the request's
-parameters (the ID token, with the fødselsnummer in it).
+user's browser talks to nothing but this machine), and without what the package's pages show of others: the
+login page's buttons of earlier users (their fødselsnummer, to anyone who opens it) and the end-session page's
+list of the request's parameters (the ID token, with the fødselsnummer in it).
 """
 
 import contextlib
