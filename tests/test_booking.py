@@ -248,7 +248,7 @@ def test_cancelling_online_is_possible_until_the_deadline_and_not_after(future_s
     settings.EPORTAL_CANCEL_DEADLINE_HOURS = 24
     patient = factories.list_patient(clinic_day["gp"])
     appointment = book_slot(grant=grant_for(patient), slot_id=future_slots[0].pk, reason="a")
-    deadline = selectors.cancellation_deadline(appointment)
+    deadline = selectors.cancellation_deadline(appointment.slot)
     assert deadline == appointment.slot.starts_at - datetime.timedelta(hours=24)
     assert selectors.can_cancel_online(appointment, deadline)
     assert not selectors.can_cancel_online(appointment, deadline + datetime.timedelta(microseconds=1))

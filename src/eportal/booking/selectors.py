@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from eportal.clinic.models import ListPatient, Practitioner
+from eportal.clinic.models import ListPatient, Practitioner, person_name
 
 from .models import Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer
 
@@ -73,7 +73,12 @@ def free_slots_in_week(*, patient, appointment_type, monday: datetime.date) -> l
         .values_list("pk", "starts_at", "practitioner_id", "practitioner__first_name", "practitioner__last_name")
     )
     return [
-        {"pk": pk, "starts_at": starts_at, "practitioner_id": practitioner, "practitioner_name": f"{first} {last}"}
+        {
+            "pk": pk,
+            "starts_at": starts_at,
+            "practitioner_id": practitioner,
+            "practitioner_name": person_name(first, last),
+        }
         for pk, starts_at, practitioner, first, last in rows
     ]
 
@@ -95,20 +100,21 @@ def booking_limit_reached(patient, *, now=None) -> bool:
 # Until when an appointment can be cancelled online ---------------------------------------------------
 
 
-def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
-    """The last moment the patient may cancel online: EPORTAL_CANCEL_DEADLINE_HOURS before the time."""
-    return appointment.slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
+def cancellation_deadline(slot: Slot) -> datetime.datetime:
+    """The last moment an appointment at this time may be cancelled online: EPORTAL_CANCEL_DEADLINE_HOURS
+    before it."""
+    return slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
 
 
 def can_cancel_online(appointment: Appointment, now: datetime.datetime) -> bool:
     """Whether the patient may cancel the appointment online now: «Mine timer» shows the button by it, and
     the cancelling service refuses by it."""
-    return appointment.cancelled_at is None and now <= cancellation_deadline(appointment)
+    return appointment.cancelled_at is None and now <= cancellation_deadline(appointment.slot)
 
 
 def inside_cancel_deadline(slot: Slot, now: datetime.datetime) -> bool:
     """Whether a time booked now could no longer be cancelled online (a waiting-list offer says so first)."""
-    return now > slot.starts_at - datetime.timedelta(hours=settings.EPORTAL_CANCEL_DEADLINE_HOURS)
+    return now > cancellation_deadline(slot)
 
 
 # Pages --------------------------------------------------------------------------------------------------
@@ -163,7 +169,12 @@ def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment],
         )[:HISTORY_LIMIT]
     )
     return future, [
-        {"starts_at": starts_at, "practitioner_name": f"{first} {last}", "type_name": kind, "cancelled": bool(at)}
+        {
+            "starts_at": starts_at,
+            "practitioner_name": person_name(first, last),
+            "type_name": kind,
+            "cancelled": bool(at),
+        }
         for starts_at, first, last, kind, at in history
     ]
 

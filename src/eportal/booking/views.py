@@ -50,11 +50,16 @@ def _week_label(monday: datetime.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _week_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The Mondays of the first and the last week the free-time page shows: this week and a year ahead."""
+    return _monday(today), _monday(today + LAST_WEEK_AHEAD)
+
+
 def _shown_week(value: str | None, today: datetime.date) -> tuple[datetime.date, str | None]:
     """The Monday of the week the free-time page shows for ?uke=, and why it is not the one asked for (a
-    Norwegian message) or None. Missing: this week; not a week, or outside this week to a year ahead: the
-    nearest week that is."""
-    first, last = _monday(today), _monday(today + LAST_WEEK_AHEAD)
+    Norwegian message) or None. Missing: this week; not a week, or outside _week_range(): the nearest week
+    that is."""
+    first, last = _week_range(today)
     if not value:
         return first, None
     found = WEEK_FORMAT.match(value.strip())
@@ -111,7 +116,7 @@ def choose_time(request, type_id):
     bare = [day for day in week if day.weekday() < 5 and day not in by_day]
     closed = _closed_labels(bare[0], bare[-1]) if bare else {}
     first_free = None if slots else selectors.first_free_slot(patient=patient, appointment_type=appointment_type)
-    first_monday, last_monday = _monday(today), _monday(today + LAST_WEEK_AHEAD)
+    first_monday, last_monday = _week_range(today)
     step = datetime.timedelta(days=7)
     context.update(
         {
@@ -183,7 +188,7 @@ def booked(request, appointment_id):
     appointment = _own_appointment(request, appointment_id)
     context = {
         "appointment": appointment,
-        "deadline": selectors.cancellation_deadline(appointment),
+        "deadline": selectors.cancellation_deadline(appointment.slot),
         "rule": deadline_rule(),
     }
     return render(request, "booking/booked.html", context)
@@ -222,7 +227,7 @@ def cancel(request, appointment_id):
     context = {
         "appointment": appointment,
         "can_cancel": selectors.can_cancel_online(appointment, timezone.now()),
-        "deadline": selectors.cancellation_deadline(appointment),
+        "deadline": selectors.cancellation_deadline(appointment.slot),
         "rule": deadline_rule(),
     }
     return render(request, "booking/cancel_confirm.html", context)

@@ -13,6 +13,12 @@ from eportal.identity.fields import MobileNumberField, NationalIdField
 from eportal.identity.national_id import masked
 
 
+def person_name(first_name: str, last_name: str) -> str:
+    """How a person's name is written («Kari Nordmann»): a practitioner's and a patient's full_name, and pages
+    that read names as rows without model instances."""
+    return f"{first_name} {last_name}"
+
+
 class Clinic(models.Model):
     """The one clinic this installation serves (one row; several clinics run several installations)."""
 
@@ -105,7 +111,7 @@ class Practitioner(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name}"
+        return person_name(self.first_name, self.last_name)
 
     full_name.fget.short_description = _("name")  # the admin's column header
 
@@ -156,7 +162,7 @@ class ListPatient(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name}"
+        return person_name(self.first_name, self.last_name)
 
     full_name.fget.short_description = _("name")  # the admin's column header
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from eportal.audit.models import AuditEvent
-from eportal.clinic.models import ListPatient, Proxy
+from eportal.clinic.models import ListPatient, Proxy, person_name
 
 from .policy import Capability, Grant
 
@@ -183,7 +183,7 @@ def _names(events, patient: ListPatient) -> dict[str, str]:
     if not numbers:
         return {}
     names = {
-        number: f"{first} {last}"
+        number: person_name(first, last)
         for number, first, last in ListPatient.objects.filter(national_id__in=numbers).values_list(
             "national_id", "first_name", "last_name"
         )
