@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from eportal.clinic.selectors import get_clinic
+from eportal.core.clock import local_clock
 from eportal.core.public_url import public_url
 from eportal.representation.recipients import tell_about
 
@@ -48,21 +49,19 @@ def cancelled(appointment, *, by_clinic: bool = False) -> None:
     clinic's phone where it has one."""
     clinic = get_clinic()
     phone = clinic.phone.strip()
+    subject = _("Appointment called off by %(clinic)s") if by_clinic else _("Appointment cancelled at %(clinic)s")
     if by_clinic and phone:
-        subject = _("Appointment called off by %(clinic)s")
         own = _("%(clinic)s has had to call off your appointment %(when)s. Call us on %(phone)s to find a new time.")
         for_other = _(
             "%(clinic)s has had to call off the appointment for %(name)s %(when)s. Call us on %(phone)s to find a "
             "new time."
         )
     elif by_clinic:
-        subject = _("Appointment called off by %(clinic)s")
         own = _("%(clinic)s has had to cancel your appointment %(when)s. Contact us to find a new time.")
         for_other = _(
             "%(clinic)s has had to cancel the appointment for %(name)s %(when)s. Contact us to find a new time."
         )
     else:
-        subject = _("Appointment cancelled at %(clinic)s")
         own = _("Your appointment at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
         for_other = _("The appointment for %(name)s at %(clinic)s %(when)s is cancelled (cancelled %(at)s).")
     at = timezone.localtime(appointment.cancelled_at).strftime("%d.%m.%Y %H:%M")
@@ -84,14 +83,6 @@ def reminder(appointment) -> None:
         _("Reminder: %(name)s has an appointment at %(clinic)s %(when)s. %(rule)s"),
         {"clinic": clinic, "when": when(appointment), "rule": deadline_rule()},
     )
-
-
-def _clock(moment) -> str:
-    """'14:30' today, or with the day when it is not today (a hold may run past midnight)."""
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return f"{local:%H:%M}"
-    return f"{formats.date_format(local, 'l j. F')} {local:%H:%M}"
 
 
 def moved(new, old) -> None:
@@ -126,7 +117,7 @@ def earlier_time_offered(offer) -> None:
         {
             "clinic": clinic,
             "when": when(offer),
-            "until": _clock(offer.expires_at),
+            "until": local_clock(offer.expires_at),
             "link": link,
         },
         always_sms=True,

@@ -6,9 +6,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from eportal.core.clock import local_clock
 
 from .backends import SmsNotSent
 from .models import SendingLock, SmsLedgerEntry
@@ -58,10 +60,8 @@ def _check_caps(*, user, ip: str | None, purpose: str) -> None:
 def wait_message(at: datetime.datetime) -> str:
     """«For mange SMS …» with when a new code can be asked for: the minute after `at`, with the day when that is
     not today."""
-    local = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
-    when = _("at %(time)s") % {"time": f"{local:%H:%M}"}
-    if local.date() != timezone.localdate():
-        when = f"{formats.date_format(local, 'l j. F')} {when}"
+    minute_after = at.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    when = local_clock(minute_after, at=_("at"))
     return _("Too many SMS have been sent. You can ask for a new code %(when)s, or log in with BankID.") % {
         "when": when
     }
