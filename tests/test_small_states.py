@@ -8,7 +8,7 @@ from django.core import mail
 from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from eportal.accounts import forms
 from eportal.accounts.models import User
@@ -16,6 +16,7 @@ from eportal.booking.services.appointments import book_slot
 from eportal.booking.services.cancellation import cancel_for_clinic
 from eportal.clinic.models import Clinic
 from eportal.core.actor import system_actor
+from eportal.core.clock import local_clock
 from eportal.identity.email import suggested_address
 from eportal.identity.mobile import display_mobile
 from eportal.notifications.models import SmsLedgerEntry
@@ -52,13 +53,33 @@ def test_the_next_sms_is_allowed_when_the_oldest_counted_one_leaves_the_window(k
     assert next_sms_allowed_at(user=kari_account, ip=None, purpose="notice") is None
 
 
+def when_written(at):
+    """The minute after `at` as the refusal writes it: «kl. 00:04», with the day in front after midnight."""
+    minute = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    clock = f"kl. {minute:%H:%M}"
+    if minute.date() == timezone.localdate():
+        return clock
+    return f"{formats.date_format(minute, 'l j. F')} {clock}"
+
+
+def test_a_time_on_another_day_is_written_with_its_day():
+    """A wait that runs past midnight must not read as «kl. 00:04» today."""
+    now = timezone.localtime()
+    assert local_clock(now, at="kl.") == f"kl. {now:%H:%M}"
+    tomorrow = now + datetime.timedelta(days=1)
+    written = local_clock(tomorrow, at="kl.")
+    assert written == f"{formats.date_format(tomorrow, 'l j. F')} kl. {tomorrow:%H:%M}"
+    assert written.split()[0] in {"mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"}
+
+
 @override_settings(EPORTAL_SMS_CAP_ACCOUNT_15MIN=2)
 def test_the_code_page_says_only_too_many_sms_and_when(client, family, kari_account):
     password_step(client, family["kari"])  # the first code
     client.post(reverse("accounts:login-code-resend"))  # the second: the cap is reached
     client.post(reverse("accounts:login-code-resend"))  # refused
+    at = next_sms_allowed_at(user=kari_account, ip="127.0.0.1", purpose="login_code")
     page = client.get(reverse("accounts:login-code")).content.decode()
-    assert "For mange SMS er sendt. Du kan be om en ny kode kl. " in page
+    assert f"For mange SMS er sendt. Du kan be om en ny kode {when_written(at)}, eller logge inn" in page
     assert "Vi har sendt en SMS" not in page
     assert "Send ny kode" not in page  # no button that would only be refused
     assert page.count("For mange SMS") == 1  # not also as a flashed message
@@ -72,8 +93,7 @@ def test_the_password_step_past_the_cap_says_when_a_code_can_be_asked_for(client
     response = password_step(client, family["kari"])
     page = response.content.decode()
     assert response.status_code == 400
-    expected = timezone.localtime(at).replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
-    assert f"For mange SMS er sendt. Du kan be om en ny kode kl. {expected:%H:%M}, eller logge inn" in page
+    assert f"For mange SMS er sendt. Du kan be om en ny kode {when_written(at)}, eller logge inn" in page
     assert "Vent litt" not in page
 
 
