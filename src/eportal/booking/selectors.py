@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from eportal.clinic.models import ListPatient, Practitioner, person_name
+from eportal.core.prepared import Prepared
 
 from .models import Appointment, AppointmentType, Slot, WaitlistEntry, WaitlistOffer
 
@@ -26,20 +27,41 @@ def bookable_types():
     return AppointmentType.objects.filter(**BOOKABLE_TYPE).order_by("position", "name")
 
 
-def bookable_slots_for(patient, appointment_type, *, now):
-    """The times of this type the patient may book online, free or not: released online, not blocked, not
-    begun, of a type in bookable_types(), with an active practitioner of the type's role; for a GP's type
-    only the patient's own GP, unless EPORTAL_BOOKING_ANY_PRACTITIONER."""
+_BOOKABLE_TYPE = Prepared(lambda type_id: bookable_types().filter(pk=type_id)[:1])
+
+
+def bookable_type(type_id: int) -> AppointmentType | None:
+    """The type of bookable_types() with this id, or None."""
+    return next(iter(_BOOKABLE_TYPE(type_id=type_id)), None)
+
+
+def practitioners_for(patient, appointment_type) -> list[int]:
+    """Whose times of this type the patient may book online: for a GP's type only the patient's own GP
+    (unless EPORTAL_BOOKING_ANY_PRACTITIONER), else the active practitioners of the type's role."""
     role = appointment_type.practitioner_role
     if role == Practitioner.Role.GP and not settings.EPORTAL_BOOKING_ANY_PRACTITIONER:
-        people = [patient.gp_id]  # no query: the rule on the practitioner's row is checked on the join below
-    else:
-        people = list(Practitioner.objects.filter(active=True, role=role).values_list("pk", flat=True))
+        return [patient.gp_id]  # no query: the rule on the practitioner's row is checked on the join below
+    return list(Practitioner.objects.filter(active=True, role=role).values_list("pk", flat=True))
+
+
+def bookable_slots_for(patient, appointment_type, *, now):
+    """The times of this type the patient may book online, free or not: released online, not blocked, not
+    begun, of a type in bookable_types(), with an active practitioner of the type's role among
+    practitioners_for()."""
+    return _bookable_slots(
+        people=practitioners_for(patient, appointment_type),
+        type_id=appointment_type.pk,
+        role=appointment_type.practitioner_role,
+        now=now,
+    )
+
+
+def _bookable_slots(*, people: list[int], type_id: int, role: str, now):
     # The practitioners as a list of ids and the type's rule on the join: so the database walks the
     # (practitioner, starts_at) index of those few, not every practitioner's times of the type (an IN
     # subquery made the query grow with the clinic: 3 ms at 1x and 29 ms at 10x, bench/README.md).
     return Slot.objects.bookable_online(now).filter(
-        appointment_type=appointment_type,
+        appointment_type_id=type_id,
         **{f"appointment_type__{field}": value for field, value in BOOKABLE_TYPE.items()},
         practitioner_id__in=people,
         practitioner__active=True,
@@ -47,17 +69,30 @@ def bookable_slots_for(patient, appointment_type, *, now):
     )
 
 
+def _free_slots(*, people: list[int], type_id: int, role: str, now):
+    """_bookable_slots(), less those booked or held for a patient on the waiting list, soonest first."""
+    return _bookable_slots(people=people, type_id=type_id, role=role, now=now).free(now).order_by("starts_at")
+
+
 def free_online_slots(*, patient, appointment_type, limit: int | None = 200):
     """The free times of this type the patient may book online, soonest first: bookable_slots_for(), less
     those booked or held for a patient on the waiting list."""
-    now = timezone.now()
-    slots = (
-        bookable_slots_for(patient, appointment_type, now=now)
-        .free(now)
-        .select_related("practitioner")
-        .order_by("starts_at")
-    )
+    slots = _free_slots(
+        people=practitioners_for(patient, appointment_type),
+        type_id=appointment_type.pk,
+        role=appointment_type.practitioner_role,
+        now=timezone.now(),
+    ).select_related("practitioner")
     return slots if limit is None else slots[:limit]
+
+
+_FREE_IN_WEEK = Prepared(
+    lambda *, start, end, **rule: (
+        _free_slots(**rule)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .values_list("pk", "starts_at", "practitioner_id", "practitioner__first_name", "practitioner__last_name")
+    )
+)
 
 
 def free_slots_in_week(*, patient, appointment_type, monday: datetime.date) -> list[dict]:
@@ -67,10 +102,13 @@ def free_slots_in_week(*, patient, appointment_type, monday: datetime.date) -> l
     index: without it, it walks every practitioner's times of the type that week (0.26 ms at 1x, 2.7 ms at
     10x, bench/README.md)."""
     start, end = local_day_bounds(monday, 7)
-    rows = (
-        free_online_slots(patient=patient, appointment_type=appointment_type, limit=None)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .values_list("pk", "starts_at", "practitioner_id", "practitioner__first_name", "practitioner__last_name")
+    rows = _FREE_IN_WEEK(
+        people=practitioners_for(patient, appointment_type),
+        type_id=appointment_type.pk,
+        role=appointment_type.practitioner_role,
+        now=timezone.now(),
+        start=start,
+        end=end,
     )
     return [
         {
@@ -91,10 +129,15 @@ def first_free_slot(*, patient, appointment_type) -> Slot | None:
 def booking_limit_reached(patient, *, now=None) -> bool:
     """Whether the patient already holds EPORTAL_BOOKING_MAX_FUTURE active appointments ahead: the booking pages
     say so up front, and the booking service refuses by this same rule."""
-    ahead = Appointment.objects.filter(
-        patient=patient, cancelled_at__isnull=True, slot__starts_at__gt=now or timezone.now()
-    )
-    return ahead.count() >= settings.EPORTAL_BOOKING_MAX_FUTURE
+    most = settings.EPORTAL_BOOKING_MAX_FUTURE
+    return len(_AHEAD({"most": most}, patient_id=patient.pk, now=now or timezone.now())) >= most
+
+
+_AHEAD = Prepared(
+    lambda *, most, patient_id, now: Appointment.objects.filter(
+        patient_id=patient_id, cancelled_at__isnull=True, slot__starts_at__gt=now
+    ).values_list("pk", flat=True)[:most]
+)
 
 
 # Until when an appointment can be cancelled online ---------------------------------------------------
@@ -138,27 +181,20 @@ def next_appointment(patient, now: datetime.datetime) -> Appointment | None:
     )
 
 
-def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment], list[dict]]:
-    """«Mine timer» in two queries, however many appointments: the coming active ones, soonest first, each
-    with `.can_cancel`, `.on_waitlist`, `.can_wait` (the services' rules: can_cancel_online, and the waiting
-    list's bookable_types) and `.has_offer` (an earlier time is held for it now: open_offers() has one); and
-    the history, latest first, cut at HISTORY_LIMIT: those begun and those cancelled (never among the coming
-    ones), as rows {starts_at, practitioner_name, type_name, cancelled}: the page lists twenty, so no model
-    instances for them."""
-    theirs = Appointment.objects.filter(patient=patient)
+def _coming(*, patient_id: int, now):
     waiting = WaitlistEntry.objects.filter(appointment=OuterRef("pk"), ended_at__isnull=True)
     offered = WaitlistOffer.objects.holding(now).filter(entry__appointment=OuterRef("pk"))
-    future = list(
-        theirs.filter(cancelled_at__isnull=True, slot__starts_at__gt=now)
+    return (
+        Appointment.objects.filter(patient_id=patient_id, cancelled_at__isnull=True, slot__starts_at__gt=now)
         .select_related("slot__practitioner", "slot__appointment_type")
         .annotate(on_waitlist=Exists(waiting), has_offer=Exists(offered))
         .order_by("slot__starts_at", "pk")
     )
-    for appointment in future:
-        appointment.can_cancel = can_cancel_online(appointment, now)
-        appointment.can_wait = is_bookable_type(appointment.slot.appointment_type)
-    history = (
-        theirs.filter(Q(cancelled_at__isnull=False) | Q(slot__starts_at__lte=now))
+
+
+def _history(*, patient_id: int, now):
+    return (
+        Appointment.objects.filter(Q(cancelled_at__isnull=False) | Q(slot__starts_at__lte=now), patient_id=patient_id)
         .order_by("-slot__starts_at", "-pk")
         .values_list(
             "slot__starts_at",
@@ -168,6 +204,23 @@ def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment],
             "cancelled_at",
         )[:HISTORY_LIMIT]
     )
+
+
+_COMING, _HISTORY = Prepared(_coming), Prepared(_history)
+
+
+def my_appointments(patient, now: datetime.datetime) -> tuple[list[Appointment], list[dict]]:
+    """«Mine timer» in two queries, however many appointments: the coming active ones, soonest first, each
+    with `.can_cancel`, `.on_waitlist`, `.can_wait` (the services' rules: can_cancel_online, and the waiting
+    list's bookable_types) and `.has_offer` (an earlier time is held for it now: open_offers() has one); and
+    the history, latest first, cut at HISTORY_LIMIT: those begun and those cancelled (never among the coming
+    ones), as rows {starts_at, practitioner_name, type_name, cancelled}: the page lists twenty, so no model
+    instances for them."""
+    future = _COMING(patient_id=patient.pk, now=now)
+    for appointment in future:
+        appointment.can_cancel = can_cancel_online(appointment, now)
+        appointment.can_wait = is_bookable_type(appointment.slot.appointment_type)
+    history = _HISTORY(patient_id=patient.pk, now=now)
     return future, [
         {
             "starts_at": starts_at,

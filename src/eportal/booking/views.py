@@ -88,7 +88,7 @@ def choose_type(request):
 def choose_time(request, type_id):
     """One week of the type's free times, by day, with links to the weeks before and after."""
     patient = _grant(request).patient
-    appointment_type = selectors.bookable_types().filter(pk=type_id).first()
+    appointment_type = selectors.bookable_type(type_id)
     if appointment_type is None:
         raise Http404
     context = {"type": appointment_type, "limit": appointments.limit_refusal(patient)}

@@ -5,13 +5,23 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from eportal.core.prepared import Prepared
+
 from .ages import has_own_access
 from .models import Clinic, ListPatient
+
+# Every page reads these two (compiled once: core/prepared.py).
+_CLINIC = Prepared(lambda: Clinic.objects.filter(pk=Clinic.SINGLETON_ID)[:1])
+_LISTED = Prepared(
+    lambda national_id, today: (
+        ListPatient.objects.on_list(today).select_related("gp").filter(national_id=national_id)[:1]
+    )
+)
 
 
 def get_clinic() -> Clinic:
     """The clinic's row, made from the EPORTAL_CLINIC_* settings the first time it is asked for."""
-    clinic = Clinic.objects.filter(pk=Clinic.SINGLETON_ID).first()
+    clinic = next(iter(_CLINIC()), None)
     if clinic is None:
         clinic, _ = Clinic.objects.get_or_create(
             pk=Clinic.SINGLETON_ID,
@@ -27,7 +37,7 @@ def get_clinic() -> Clinic:
 
 def listed_patient(national_id: str):
     """The patient with this number if they are on the clinic's list today, else None."""
-    return ListPatient.objects.on_list().select_related("gp").filter(national_id=national_id).first()
+    return next(iter(_LISTED(national_id=national_id, today=timezone.localdate())), None)
 
 
 def own_listed_patient(actor):
