@@ -11,7 +11,7 @@ from eportal.identity.national_id import InvalidNationalId, parse_national_id
 from eportal.notifications import backends
 from tests import factories
 
-pytest_plugins = ["tests.accounts_fixtures", "tests.oidc_fixtures"]
+pytest_plugins = ["tests.accounts_fixtures", "tests.oidc_fixtures", "tests.log_scan"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers import SOURCE_DIR
 
-BACKGROUND_COMMANDS = (b"worker", b"booking-jobs")
+BACKGROUND_COMMANDS = (b"worker",)
 
 
 def free_port() -> int:

@@ -4,11 +4,7 @@ import os
 
 os.environ["EPORTAL_ENV"] = "test"
 
-from eportal.i18n import compile_catalogues  # noqa: E402
 from eportal.settings import *  # noqa: E402,F403
-
-# Before Django starts: the first translation it loads is cached for the whole run.
-compile_catalogues()
 
 # The concurrency tests open many connections at once: give each back when its request or job ends.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -29,6 +29,7 @@ from eportal.messaging import notices, services
 from eportal.messaging.errors import MessagingError
 from eportal.messaging.models import Attachment, Message, Thread
 from eportal.notifications import backends
+from eportal.notifications.models import QueuedMessage
 from eportal.representation.policy import Capability, grant
 from eportal.representation.recipients import recipients_for
 from tests import factories
@@ -355,9 +356,17 @@ def test_a_failing_sms_gateway_delays_the_notice_never_the_answer(logged_in):
     services.reply(actor=staff_actor(), thread_id=thread.pk, body="Svaret kommer fram.")
     run_tasks()
     assert "Svaret kommer fram." in logged_in.get(thread_url(thread)).content.decode()
-    failed = DBTaskResult.objects.filter(status="FAILED")
-    assert [job.task_path.rsplit(".", 1)[1] for job in failed] == ["send_message_task"]
-    assert failed.get().args_kwargs == {"args": [], "kwargs": {}}  # the failed job keeps no reference either
+    # The notice waits to be tried again; the job that tried keeps nothing, the next one only the notice's id.
+    notice = QueuedMessage.objects.get()
+    assert (notice.status, notice.attempts, notice.last_error) == ("waiting", 1, "no SMS gateway configured")
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()
+    finished = DBTaskResult.objects.filter(status="SUCCESSFUL", task_path__endswith="send_message_task")
+    assert finished and all(job.args_kwargs == {"args": [], "kwargs": {}} for job in finished)
+    waiting = DBTaskResult.objects.get(status="READY")
+    assert (
+        waiting.args_kwargs == {"args": [], "kwargs": {"message_id": notice.pk}}
+        and waiting.run_after > notice.created_at
+    )
     assert "Svaret" not in str(list(DBTaskResult.objects.values_list("args_kwargs", "traceback")))
 
 

@@ -98,9 +98,9 @@ def test_notices_and_login_codes_are_capped_apart_per_account(db, settings, djan
 class SlowMemorySmsBackend(backends.MemorySmsBackend):
     """Takes 0.3 s per SMS, as a gateway may: the parallel sends then overlap where a cap could leak."""
 
-    def send(self, *, to, text):
+    def send(self, *, to, text, reference=""):
         time.sleep(0.3)
-        return super().send(to=to, text=text)
+        return super().send(to=to, text=text, reference=reference)
 
 
 @pytest.mark.django_db(transaction=True)

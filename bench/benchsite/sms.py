@@ -11,7 +11,7 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 class FileSmsBackend:
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, reference: str = "") -> str:
         match = CODE.search(text)
         if match is None:
             raise ValueError("no six-digit code in the SMS text")

@@ -2,12 +2,13 @@
 
 eportal demo [--port P] [--host H --expose]  migrate, seed the demo clinic if empty, serve with demo settings
 eportal serve                        production server (gunicorn); needs SECRET_KEY and ALLOWED_HOSTS
-eportal worker [db_worker options]   run background jobs
+eportal worker [--no-schedule]       run background jobs and the scheduled ones (slots, booking jobs, notices)
 eportal seed-demo                    seed the demo clinic (idempotent)
 eportal demo-staff-code              the demo staff user's current code (run where `eportal demo` runs)
 eportal import-patients FILE         import the patient list exported from the journal system
 eportal new-message-key              print a new key for EPORTAL_MESSAGE_KEYS
 eportal rotate-keys                  re-encrypt messages and attachments under the first key
+eportal backup FILE | restore FILE   back up the database while it runs / restore a backup (--force)
 eportal migrate | shell | ...        any Django management command
 """
 
@@ -29,10 +30,7 @@ def _setup_django() -> None:
     import django
     from django.core.exceptions import ImproperlyConfigured
 
-    from eportal.i18n import compile_catalogues
-
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eportal.settings")
-    compile_catalogues()
     try:
         django.setup()
     except ImproperlyConfigured as exc:
@@ -121,21 +119,17 @@ def _demo(args: list[str]) -> None:
     oidc_provider.start_in_background(port=provider_port, host=provider_host)
     base_url = f"http://{netloc_host}:{options.port}"
     print(demo_banner(base_url), flush=True)
-    # The background worker delivers e-mail notices (activation links ...) to the demo outbox.
+    # The background worker delivers notices to the demo outbox, and runs the scheduled jobs (reminders,
+    # waiting-list offers whose hold ran out: every minute in the demo) as it does in production.
     worker = subprocess.Popen(
         [sys.executable, "-m", "eportal.cli", "worker", "--queue-name", "*", "--interval", "1", "--no-reload"]
-    )
-    # What cron does in production: reminders, and waiting-list offers whose hold ran out.
-    jobs = subprocess.Popen(
-        [sys.executable, "-m", "eportal.cli", "booking-jobs", "--every", "60"], stdout=subprocess.DEVNULL
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the worker too
     try:
         call_command("runserver", f"{netloc_host}:{options.port}", use_reloader=False, skip_checks=True)
     finally:
-        for process in (worker, jobs):
-            process.terminate()
-            process.wait(timeout=10)
+        worker.terminate()
+        worker.wait(timeout=10)
 
 
 def _find_the_demo() -> None:
@@ -190,8 +184,6 @@ def main(argv: list[str] | None = None) -> None:
     _setup_django()
     from django.core.management import execute_from_command_line
 
-    if command == "worker":
-        command = "db_worker"
     execute_from_command_line(["eportal", command.replace("-", "_"), *rest])
 
 

@@ -26,6 +26,7 @@ from eportal.environment import (
     env_list,
     env_nok,
 )
+from eportal.i18n import compile_catalogues
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -76,10 +77,12 @@ INSTALLED_APPS = [
     "eportal.staff",
     "eportal.notifications",
     "eportal.audit",
+    "eportal.operations",
     "eportal.demo",
 ]
 
 MIDDLEWARE = [
+    "eportal.operations.logs.RequestIdMiddleware",  # first: every log line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,6 +207,19 @@ EPORTAL_REMINDER_HOURS = env_int("EPORTAL_REMINDER_HOURS", 48, minimum=1)
 EPORTAL_WAITLIST_HOLD_MINUTES = env_int("EPORTAL_WAITLIST_HOLD_MINUTES", 60, minimum=1)
 # No offers (no SMS) from 22 to 07, Oslo time; times freed at night are offered by `booking-jobs` after.
 EPORTAL_WAITLIST_QUIET_HOURS = env_hours_range("EPORTAL_WAITLIST_QUIET_HOURS", (22, 7))
+# Notices (notifications/tasks.py): a notice the SMS gateway or mail server refuses is tried again after
+# EPORTAL_NOTICE_RETRY_SECONDS, doubled each time (at most 30 minutes), until EPORTAL_NOTICE_GIVE_UP_HOURS
+# after it was queued; then staff see it under «Varsler som ikke kom fram». One being handed over for longer
+# than the lease belonged to a worker that stopped: the worker's «notices» job reconciles it.
+EPORTAL_NOTICE_RETRY_SECONDS = env_int("EPORTAL_NOTICE_RETRY_SECONDS", 30, minimum=1, maximum=3600)
+EPORTAL_NOTICE_GIVE_UP_HOURS = env_int("EPORTAL_NOTICE_GIVE_UP_HOURS", 24, minimum=1, maximum=24 * 14)
+EPORTAL_NOTICE_SENDING_LEASE_SECONDS = env_int("EPORTAL_NOTICE_SENDING_LEASE_SECONDS", 300, minimum=30)
+EPORTAL_SMS_HTTP_TIMEOUT_SECONDS = env_float("EPORTAL_SMS_HTTP_TIMEOUT_SECONDS", 10, minimum=0.1, maximum=120)
+# The worker's own schedule (eportal/operations/schedule.py): minutes between runs of each job; 0 turns it
+# off (then run `eportal generate-slots` and `eportal booking-jobs` some other way).
+EPORTAL_JOB_GENERATE_SLOTS_MINUTES = env_int("EPORTAL_JOB_GENERATE_SLOTS_MINUTES", 24 * 60, minimum=0)
+EPORTAL_JOB_BOOKING_MINUTES = env_int("EPORTAL_JOB_BOOKING_MINUTES", 1 if DEMO else 5, minimum=0)
+EPORTAL_JOB_NOTICES_MINUTES = env_int("EPORTAL_JOB_NOTICES_MINUTES", 1, minimum=0)
 # Messages with the clinic (docs/messaging.md). The answer time is told before sending, in working days
 # (weekdays that are not Norwegian public holidays); answers within the notice delay give one notice.
 EPORTAL_MESSAGE_MAX_CHARS = env_int("EPORTAL_MESSAGE_MAX_CHARS", 5000, minimum=100, maximum=50000)
@@ -283,7 +299,8 @@ if TESTING:  # fast hashing for the tests' many throwaway users; Argon2 everywhe
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The compiled catalogues: the installed package's own, or (a git checkout) compiled into a cache folder.
+LOCALE_PATHS = [compile_catalogues()]
 USE_I18N = True
 TIME_ZONE = "Europe/Oslo"
 USE_TZ = True
@@ -362,6 +379,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that stops answering must not hold a worker (or a notice being handed over) for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=300)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "eportal@localhost")
 # The demo outbox page shows every SMS and e-mail; it exists only in the demo, and answers only loopback
 # clients unless the demo serves other machines (`eportal demo --expose` sets EPORTAL_DEMO_EXPOSED).
@@ -369,13 +388,26 @@ EPORTAL_DEMO_OUTBOX = DEMO
 EPORTAL_DEMO_EXPOSED = env_bool("EPORTAL_DEMO_EXPOSED", False) and DEMO
 
 EPORTAL_LOG_LEVEL = env_choice("EPORTAL_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+# "plain" lines, or "json": one object per line (time in UTC, level, logger, message, request_id, exception) for a
+# log collector. Each request's id (X-Request-ID, eportal/operations/logs.py) is on its records either way.
+EPORTAL_LOG_FORMAT = env_choice("EPORTAL_LOG_FORMAT", "plain", ["plain", "json"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "eportal.operations.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "eportal.operations.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": EPORTAL_LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": EPORTAL_LOG_LEVEL},
     # django-axes would log the username, which for patients is the fødselsnummer.
     # pypdf reports what it repairs in a damaged attachment as warnings: noise, never the portal's concern.
     "loggers": {"axes": {"level": "ERROR"}, "pypdf": {"level": "ERROR"}},
 }
+# /healthz (eportal/operations/health.py): 503 once the oldest background job that may run has waited longer.
+EPORTAL_HEALTH_MAX_JOB_WAIT_SECONDS = env_int("EPORTAL_HEALTH_MAX_JOB_WAIT_SECONDS", 600, minimum=1)
+# A load balancer or monitor may ask on plain HTTP (on loopback, with the portal's Host header): no redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

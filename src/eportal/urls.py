@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("eportal.booking.urls")),
     path("", include("eportal.messaging.urls")),
     path("", include("eportal.staff.urls")),
+    path("", include("eportal.operations.urls")),
     path("personale/admin/", admin.site.urls),
     path("", include("eportal.demo.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's): the site's icon.

@@ -16,6 +16,8 @@ from eportal.accounts.models import User
 from eportal.booking.models import Appointment
 from eportal.booking.services.appointments import book_slot
 from eportal.demo.clinic import STAFF_PASSWORD
+from eportal.notifications.models import QueuedMessage
+from eportal.notifications.services import queue_sms
 from tests import factories
 from tests.factories import grant_for
 
@@ -174,4 +176,35 @@ def test_staff_pages_are_accessible_and_fit_the_screen(open_page, bookings, staf
     expect(page.get_by_role("status")).to_have_text(CANCELLED)
     check("avlyst", page)
 
+    undelivered_notice()
+    staff.user_permissions.add(Permission.objects.get(codename="change_queuedmessage"))
+    page.reload()  # the menu shows the page to staff with the permission
+    staff_nav(page).get_by_role("link", name="Varsler som ikke kom fram", exact=True).click()
+    expect(main(page).get_by_role("button", name="Send på nytt")).to_be_visible()
+    check("varsler", page)
+
     check.assert_clean("staff")
+
+
+def undelivered_notice() -> QueuedMessage:
+    """An SMS notice the gateway refused for a day: given up, for staff."""
+    queue_sms(to="+4791000123", text="Du har en ny melding i e-portalen.")
+    QueuedMessage.objects.update(status="failed", attempts=9, gave_up_at=timezone.now(), last_error="HTTP 503")
+    return QueuedMessage.objects.get()
+
+
+def test_staff_find_a_notice_that_did_not_arrive_and_send_it_again(open_page, bookings, staff):
+    notice = undelivered_notice()
+    staff.user_permissions.add(Permission.objects.get(codename="change_queuedmessage"))
+    page = open_page("/personale/logg-inn/")
+    staff_log_in(page, staff)
+    staff_nav(page).get_by_role("link", name="Varsler som ikke kom fram", exact=True).click()
+    expect(h1(page)).to_have_text("Varsler som ikke kom fram")
+    notice_row = row(page, "+4791000123")
+    expect(notice_row).to_contain_text("Du har en ny melding i e-portalen.")
+    expect(notice_row).to_contain_text("SMS-leverandøren svarte med feil (HTTP 503)")
+    notice_row.get_by_role("button", name="Send på nytt", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Varselet er lagt i kø igjen.")
+    expect(main(page)).to_contain_text("Alle varsler har kommet fram")
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == ("waiting", 0)

@@ -86,9 +86,10 @@ def next_sms_allowed_at(*, user, ip: str | None, purpose: str) -> datetime.datet
     return allowed if allowed is not None and allowed > now else None
 
 
-def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None) -> SmsLedgerEntry:
+def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = None, reference=None) -> SmsLedgerEntry:
     """Send one SMS now. Raises SmsLimitReached before sending, or SmsNotSent if the provider fails.
-    `ip` is the network the request came from (Actor.network), for the address caps.
+    `ip` is the network the request came from (Actor.network), for the address caps; `reference` a notice's
+    (QueuedMessage.reference), given to the gateway and kept on the ledger row.
 
     The caps are checked and the ledger row written in one transaction that holds the SMS lock's row;
     the provider is called after it commits."""
@@ -103,9 +104,10 @@ def send_sms(*, to: str, text: str, purpose: str, user=None, ip: str | None = No
             ip=ip or None,
             price_nok=Decimal(settings.EPORTAL_SMS_PRICE_NOK),
             status=SmsLedgerEntry.Status.SENDING,
+            reference=reference,
         )
     try:
-        entry.provider_id = sms_backend().send(to=to, text=text)
+        entry.provider_id = sms_backend().send(to=to, text=text, reference=str(reference or ""))
         entry.status = SmsLedgerEntry.Status.SENT
     except SmsNotSent:
         entry.status, entry.price_nok = SmsLedgerEntry.Status.FAILED, Decimal(0)

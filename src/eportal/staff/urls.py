@@ -1,9 +1,10 @@
-"""The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking, and the
-message inboxes under /personale/meldinger/, and the eKonsultasjon payments under /personale/betalinger/."""
+"""The staff pages' addresses under /personale/: day list, week, online capacity, cancelling, blocking, the
+message inboxes under /personale/meldinger/, the eKonsultasjon payments under /personale/betalinger/, and the
+notices that did not arrive under /personale/varsler/."""
 
 from django.urls import path
 
-from . import inbox_views, payment_views, views
+from . import inbox_views, notice_views, payment_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -34,5 +35,8 @@ urlpatterns = [
     path("personale/meldinger/vedlegg/<uuid:public_id>/", inbox_views.attachment, name="attachment"),
     path("personale/meldinger/<str:inbox_key>/", inbox_views.inbox, name="inbox"),
     path("personale/betalinger/", payment_views.payments, name="payments"),
+    path("personale/varsler/", notice_views.undelivered, name="undelivered-notices"),
+    path("personale/varsler/<int:message_id>/send-igjen/", notice_views.send_again, name="notice-send-again"),
+    path("personale/varsler/<int:message_id>/fjern/", notice_views.remove, name="notice-remove"),
     path("personale/betalinger/<int:year>-<int:month>.csv", payment_views.payments_csv, name="payments-csv"),
 ]

@@ -14,7 +14,7 @@ from eportal.audit.services import record_event
 from eportal.clinic.selectors import get_clinic
 from eportal.core.actor import Actor, system_actor
 from eportal.core.throttle import capped, throttled
-from eportal.notifications.tasks import send_email_now
+from eportal.notifications.tasks import NotDelivered, send_email_now, try_again_later
 
 from ..links import link
 from ..models import User
@@ -86,13 +86,19 @@ _WRITERS = {ACTIVATION: _activation, RESET: _reset, EMAIL_CONFIRMATION: _email_c
 
 
 @task()
-def send_account_email(*, kind: str, user_id: int | None) -> None:
-    """The worker's half: write the e-mail for the account as it is now, and send it."""
+def send_account_email(*, kind: str, user_id: int | None, attempt: int = 1) -> None:
+    """The worker's half: write the e-mail for the account as it is now, and send it. A mail server that
+    refuses gets it again later, with a new link (notifications.tasks.try_again_later)."""
     user = User.objects.filter(pk=user_id).first() if user_id else None
     email = _WRITERS[kind](user) if user is not None else None
     if email is None or not email[0]:
         return
     to, subject, body = email
-    send_email_now(to=to, subject=subject, body=body)
+    try:
+        send_email_now(to=to, subject=subject, body=body)
+    except NotDelivered:
+        if try_again_later(send_account_email, attempt, kind=kind, user_id=user_id):
+            return
+        raise
     if kind == RESET:
         record_event("password_reset_requested", actor=system_actor(user))

@@ -1,0 +1,1 @@
+"""Running the portal in production: the worker's scheduled jobs, health, backups."""
