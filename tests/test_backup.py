@@ -153,16 +153,19 @@ def test_a_damaged_backup_is_refused_or_rolled_back_leaving_the_database_as_it_w
     assert table_rows(connection) == before
 
 
-@pytest.mark.skipif(ON_POSTGRESQL, reason="a SQLite database of another program")
-def test_restore_refuses_a_sqlite_file_that_is_not_the_portals(transactional_db, tmp_path):
+def test_restore_refuses_a_sqlite_file_that_is_not_the_portals(tmp_path):
+    """On a SQLite portal (the command in its own data folder, so on either suite database)."""
     import sqlite3
 
     other = tmp_path / "other.sqlite3"
     with contextlib.closing(sqlite3.connect(other)) as database:
         database.execute("CREATE TABLE notes (text)")
         database.commit()
-    with pytest.raises(CommandError, match="not a backup of the portal's"):
-        call_command("restore", str(other), force=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    refused = eportal("restore", str(other), "--force", data_dir=data)
+    assert refused.returncode != 0 and "not a backup of the portal's" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_restore_refuses_a_database_with_data_without_force_and_changes_nothing(backup_file):
@@ -175,11 +178,12 @@ def test_restore_refuses_a_database_with_data_without_force_and_changes_nothing(
     assert table_rows(connection) == before
 
 
-def test_backup_refuses_to_overwrite_the_database_itself(transactional_db):
-    if ON_POSTGRESQL:
-        pytest.skip("a PostgreSQL database is no file")
-    with pytest.raises(CommandError, match="is the database itself"):
-        call_command("backup", connection.settings_dict["NAME"])
+def test_backup_refuses_to_overwrite_the_database_itself(tmp_path):
+    """On a SQLite portal (the command in its own data folder, so on either suite database)."""
+    assert eportal("migrate", data_dir=tmp_path).returncode == 0
+    refused = eportal("backup", str(tmp_path / "eportal.sqlite3"), data_dir=tmp_path)
+    assert refused.returncode != 0 and "is the database itself" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def eportal(*args, data_dir):
