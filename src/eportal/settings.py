@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "eportal.operations.logs.RequestIdMiddleware",  # first: every log line of a request carries its id
+    "eportal.web.errors.DatabaseUnavailableMiddleware",  # the database not answering: a 503, wherever it failed
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +145,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # at 10x the data the planner began starting one for every free-time page (5.4 ms instead of 1.8 ms).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    # A connection kept between requests (CONN_MAX_AGE) is checked before a request reuses it: after PostgreSQL
+    # restarted, the next request connects afresh instead of failing on the dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

@@ -3,17 +3,25 @@
 The schedule runs in a thread of the worker process: every --schedule-every seconds it runs the jobs that are
 due (operations.schedule), each only in the one worker that takes its lease. Any number of workers may run:
 the jobs are shared out by the leases, not by configuration.
+
+The database away for a while (PostgreSQL restarting) does not end the worker: django-tasks-db's loop raises any
+database error but a locked SQLite, so the loop is started again after a pause, until the database answers.
 """
 
+import contextlib
 import logging
 import threading
+import time
 
 from django.db import close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 
+from eportal.core.errors import DATABASE_UNAVAILABLE, database_failure
 from eportal.operations.schedule import run_due, scheduled_jobs
 
 logger = logging.getLogger("eportal.operations")
+
+RETRY_SECONDS = 1.0  # the pause before the loop starts again after the database failed it
 
 
 def _run_schedule(owner: str, every: float, stop: threading.Event) -> None:
@@ -51,6 +59,20 @@ class Command(db_worker.Command):
             )
             thread.start()
         try:
-            super().handle(*args, **options)
+            while True:
+                try:
+                    super().handle(*args, **options)
+                    return
+                except DATABASE_UNAVAILABLE as exc:
+                    if options.get("batch"):  # a batch run reports the failure, and whoever started it decides
+                        raise
+                    logger.warning(
+                        "the database is not answering (%s): the worker tries again in %g s",
+                        database_failure(exc),
+                        RETRY_SECONDS,
+                    )
+                    with contextlib.suppress(*DATABASE_UNAVAILABLE):
+                        connections.close_all()
+                    time.sleep(RETRY_SECONDS)
         finally:
             stop.set()
