@@ -15,7 +15,20 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class SmsGateway:
+class _OnLoopback:
+    """A server in a thread of its own while the `with` block runs (self.server, set by the subclass)."""
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmsGateway(_OnLoopback):
     def __init__(
         self, *, refuse_every_other=False, refuse_share=0.0, slow_every: int = 0, slow_seconds: float = 0.0, seed=7
     ):
@@ -47,7 +60,6 @@ class SmsGateway:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _take(self, message: dict) -> tuple[int, bool]:
         with self.lock:
@@ -67,16 +79,8 @@ class SmsGateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/sms"
 
-    def __enter__(self):
-        self.thread.start()
-        return self
 
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class MailServer:
+class MailServer(_OnLoopback):
     """Just enough SMTP for Django's SMTP backend (no extensions, no TLS, no login)."""
 
     def __init__(self, *, refuse_first: int = 0):
@@ -123,16 +127,7 @@ class MailServer:
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def port(self) -> int:
         return self.server.server_address[1]
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -23,18 +23,22 @@ def undelivered(request):
 @staff_required(HANDLES_NOTICES)
 @require_POST
 def send_again(request, message_id):
-    if services.send_notice_again(actor=request.actor, message_id=message_id):
-        messages.success(request, _("The notice is queued again."))
-    else:
-        messages.error(request, _("The notice is no longer on the list."))
-    return redirect("staff:undelivered-notices")
+    done = services.send_notice_again(actor=request.actor, message_id=message_id)
+    return _back_to_the_list(request, done, _("The notice is queued again."))
 
 
 @staff_required(HANDLES_NOTICES)
 @require_POST
 def remove(request, message_id):
-    if services.remove_notice(actor=request.actor, message_id=message_id):
-        messages.success(request, _("The notice is removed."))
+    done = services.remove_notice(actor=request.actor, message_id=message_id)
+    return _back_to_the_list(request, done, _("The notice is removed."))
+
+
+def _back_to_the_list(request, done: bool, success: str):
+    """The list again, saying what happened: `success`, or that the notice was gone (another staff member's
+    click, or the back button)."""
+    if done:
+        messages.success(request, success)
     else:
         messages.error(request, _("The notice is no longer on the list."))
     return redirect("staff:undelivered-notices")
