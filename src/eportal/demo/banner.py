@@ -97,6 +97,12 @@ def demo_banner(base_url: str) -> str:
             "%(staff)s reads all; same password and code. «Meldinger» is in the staff menu."
         )
         % {"reception": RECEPTIONIST_USERNAME, "gp": GP_USERNAME, "name": "Ingrid Haugen", "staff": STAFF_USERNAME},
+        "    "
+        + _(
+            "«Varsler som ikke kom fram» in the staff menu lists the notices the SMS gateway or mail server would "
+            "not take, to send again (none in the demo: everything goes to the outbox). Health: %(url)s"
+        )
+        % {"url": f"{base_url}/healthz"},
         "  "
         + _(
             "Messages: as Kari, «Meldinger» on Min side, «Ny melding» (a photo may go with it); answer it as %(user)s "
