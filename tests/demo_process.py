@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import SOURCE_DIR
+from tests.helpers import SOURCE_DIR, stop_process
 
 BACKGROUND_COMMANDS = (b"worker",)
 
@@ -52,13 +52,7 @@ def start_demo(folder, *args, env=None, stderr=subprocess.STDOUT) -> subprocess.
 
 def stop_demo(folder, process: subprocess.Popen) -> None:
     """Stop the demo and assert it left no background process running in its folder (killing any it did)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_process(process)
     left = {command: running_in(folder, command) for command in BACKGROUND_COMMANDS}
     for pid in [pid for pids in left.values() for pid in pids]:
         with contextlib.suppress(ProcessLookupError):

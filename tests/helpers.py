@@ -1,6 +1,7 @@
 """Steps that many tests take the way a person would."""
 
 import re
+import subprocess
 import threading
 from pathlib import Path
 
@@ -22,6 +23,17 @@ from eportal.notifications import backends
 # Where the eportal under test is imported from: the `eportal` command started in a subprocess gets it as
 # PYTHONPATH, so that it runs this code even where the installed package points at another checkout.
 SOURCE_DIR = str(Path(eportal.__file__).resolve().parent.parent)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """End a process this test started: SIGTERM, then SIGKILL if it has not ended within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run_tasks() -> None:

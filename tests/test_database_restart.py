@@ -42,6 +42,7 @@ from eportal.demo.clinic import CLINIC
 from eportal.web.actor import ActorMiddleware
 from eportal.web.errors import database_unavailable
 from tests.app_servers import app_servers, production_environment, run_eportal
+from tests.helpers import stop_process
 from tests.pg_cluster import throwaway_cluster
 
 UNAVAILABLE_TEXT = "Tjenesten er midlertidig utilgjengelig"
@@ -307,9 +308,4 @@ def test_postgresql_restarted_under_load(tmp_path):
             assert status == "SUCCESSFUL", (status, _worker_log(worker_log)[-3000:])
             assert worker.poll() is None
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_process(worker)

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.demo_process import free_port
+from tests.helpers import stop_process
 
 PROJECT = Path(__file__).resolve().parent.parent
 # A key for the message texts, as an operator sets one (a test's own, never used elsewhere).
@@ -132,12 +133,7 @@ def test_the_installed_portal_runs_from_a_read_only_folder_and_writes_nothing_th
         assert stylesheet and get(f"http://127.0.0.1:{port}{stylesheet.group(1)}")
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server, timeout=30)
         after = snapshot(target)
         set_writable(target, True)
     assert after == before

@@ -9,7 +9,7 @@ import tempfile
 
 from django.db import connection
 
-from tests.helpers import SOURCE_DIR
+from tests.helpers import SOURCE_DIR, stop_process
 
 
 def database_url() -> str:
@@ -49,13 +49,9 @@ def workers(count: int, *args: str, env: dict | None = None):
         yield processes
     finally:
         for process in processes:
-            process.terminate()
+            process.terminate()  # all at once, then each waited for
         for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def output(process) -> str:

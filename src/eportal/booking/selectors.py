@@ -48,12 +48,18 @@ def bookable_slots_for(patient, appointment_type, *, now):
     """The times of this type the patient may book online, free or not: released online, not blocked, not
     begun, of a type in bookable_types(), with an active practitioner of the type's role among
     practitioners_for()."""
-    return _bookable_slots(
-        people=practitioners_for(patient, appointment_type),
-        type_id=appointment_type.pk,
-        role=appointment_type.practitioner_role,
-        now=now,
-    )
+    return _bookable_slots(**_rule(patient, appointment_type, now))
+
+
+def _rule(patient, appointment_type, now) -> dict:
+    """What _bookable_slots() asks of the patient and the type, as the values it takes (no model instances, so
+    that the compiled queries below take them too)."""
+    return {
+        "people": practitioners_for(patient, appointment_type),
+        "type_id": appointment_type.pk,
+        "role": appointment_type.practitioner_role,
+        "now": now,
+    }
 
 
 def _bookable_slots(*, people: list[int], type_id: int, role: str, now):
@@ -77,12 +83,7 @@ def _free_slots(*, people: list[int], type_id: int, role: str, now):
 def free_online_slots(*, patient, appointment_type, limit: int | None = 200):
     """The free times of this type the patient may book online, soonest first: bookable_slots_for(), less
     those booked or held for a patient on the waiting list."""
-    slots = _free_slots(
-        people=practitioners_for(patient, appointment_type),
-        type_id=appointment_type.pk,
-        role=appointment_type.practitioner_role,
-        now=timezone.now(),
-    ).select_related("practitioner")
+    slots = _free_slots(**_rule(patient, appointment_type, timezone.now())).select_related("practitioner")
     return slots if limit is None else slots[:limit]
 
 
@@ -102,14 +103,7 @@ def free_slots_in_week(*, patient, appointment_type, monday: datetime.date) -> l
     index: without it, it walks every practitioner's times of the type that week (0.26 ms at 1x, 2.7 ms at
     10x, bench/README.md)."""
     start, end = local_day_bounds(monday, 7)
-    rows = _FREE_IN_WEEK(
-        people=practitioners_for(patient, appointment_type),
-        type_id=appointment_type.pk,
-        role=appointment_type.practitioner_role,
-        now=timezone.now(),
-        start=start,
-        end=end,
-    )
+    rows = _FREE_IN_WEEK(**_rule(patient, appointment_type, timezone.now()), start=start, end=end)
     return [
         {
             "pk": pk,

@@ -26,9 +26,8 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Case, Count, F, Min, Q, When
+from django.db.models import Case, Count, F, Min, When
 from django.utils import timezone
-from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from .models import ScheduledJob
@@ -82,8 +81,7 @@ def _migrations() -> dict:
 def _job_queue(now: datetime.datetime) -> dict:
     """django-tasks-db stores "no run_after" as its far-future date, so a job waits since it was queued then."""
     never = get_date_max()
-    may_run = Q(run_after=never) | Q(run_after__lte=now)
-    waiting = DBTaskResult.objects.filter(may_run, status=TaskResultStatus.READY)
+    waiting = DBTaskResult.objects.ready()  # django-tasks-db's own rule for a job that may run now
     found = waiting.aggregate(
         count=Count("id"),
         since=Min(Case(When(run_after=never, then=F("enqueued_at")), default=F("run_after"))),
